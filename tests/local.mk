@@ -1,0 +1,14 @@
+# Test tiers: unit tests (tests/unit), corpus replay of the fuzz targets
+# (tests/fuzz), integration against the real peers (tests/integration, root).
+# Layers add their own unit tests and fuzz targets in their local.mk.
+
+if ENABLE_FUZZING
+FUZZ_DRIVER =
+FUZZ_LDFLAGS = -fsanitize=fuzzer
+else
+FUZZ_DRIVER = tests/fuzz/standalone.c
+FUZZ_LDFLAGS =
+endif
+
+EXTRA_DIST += tests/unit/check.h tests/fuzz/corpus tests/fuzz/run-corpus.sh tests/lab tests/integration tests/bench
+TESTS += tests/fuzz/run-corpus.sh
