@@ -1,0 +1,562 @@
+/* session.c -- one VPN session: resolves the gateway, opens the TUN device,
+ * stacks PPP on the protocol's link, moves packets between TUN and PPP, and
+ * reports state, IP configuration and the end to the host's callbacks. */
+#include "wv.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "loop.h"
+#include "pkt.h"
+#include "ppp/ppp.h"
+#include "pptp/pptp.h"
+#include "session.h"
+#include "settings.h"
+#include "tun.h"
+
+/* A session that is not up after this long gives up (every layer has its own,
+ * shorter timeouts; this is the backstop). */
+#define CONNECT_TIMEOUT_MS 90000
+/* How long an orderly teardown may take before the session just ends. */
+#define STOP_TIMEOUT_MS 8000
+/* Packets read from the TUN device per wake-up. */
+#define TUN_BATCH 64
+
+struct wv_session {
+	struct wv_settings *st;          /* our copy, secrets included */
+	struct wv_callbacks cb;
+	void *cb_arg;
+	struct wv_log log;
+	struct wv_loop *loop;
+	const struct wv_proto *proto;
+
+	struct in_addr gateway;
+	char gateway_str[INET_ADDRSTRLEN];
+	char ifname[IFNAMSIZ];
+	int tun_fd;
+
+	void *link;
+	bool link_up;
+	struct ppp *ppp;
+	struct ppp_config pcfg;
+
+	enum wv_state state;
+	bool stopping, finished, ppp_dead;
+	enum wv_fail why;                /* the first failure wins */
+	char *why_msg;
+
+	struct wv_timer connect_timer, stop_timer;
+	struct wv_stats stats;
+};
+
+static void *pptp_link_new(struct wv_loop *loop, const struct wv_log *log,
+			   const struct wv_settings *st, struct in_addr gateway,
+			   const struct wv_link_events *ev, void *arg)
+{
+	struct pptp_config cfg = {
+		.gateway = gateway,
+		.port = (uint16_t)(wv_settings_get(st, NM_WINVPN_KEY_PORT) ?
+				   wv_settings_uint(st, NM_WINVPN_KEY_PORT) : 1723),
+		.hostname = "",
+		.connect_timeout_ms = 10000,
+	};
+
+	return pptp_new(loop, log, &cfg, ev, arg);
+}
+
+static const struct wv_proto protos[] = {
+	{
+		.name = "pptp",
+		.display = "PPTP",
+		.mppe_possible = true,
+		.ops = &pptp_link_ops,
+		.link_new = pptp_link_new,
+	},
+};
+
+const struct wv_proto *wv_proto_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(protos); i++)
+		if (strcmp(protos[i].name, name) == 0)
+			return &protos[i];
+	return NULL;
+}
+
+static void set_state(struct wv_session *s, enum wv_state st)
+{
+	enum wv_state old = s->state;
+
+	if (old == st)
+		return;
+	s->state = st;
+	wv_dbg(&s->log, "NET", "session %s -> %s", wv_state_name(old), wv_state_name(st));
+	if (s->cb.state)
+		s->cb.state(s->cb_arg, old, st);
+}
+
+/* Remembers why the session is ending; the first real cause wins. */
+static void note_failure(struct wv_session *s, enum wv_fail why, const char *msg)
+{
+	if (s->why_msg && s->why != WV_OK)
+		return;
+	if (why == WV_OK && s->why_msg)
+		return;
+	free(s->why_msg);
+	s->why = why;
+	s->why_msg = strdup(msg ? msg : wv_fail_name(why));
+}
+
+static void close_tun(struct wv_session *s)
+{
+	if (s->tun_fd >= 0) {
+		wv_loop_del_fd(s->loop, s->tun_fd);
+		close(s->tun_fd);
+		s->tun_fd = -1;
+	}
+}
+
+static void finish(struct wv_session *s)
+{
+	if (s->finished)
+		return;
+	s->finished = true;
+	wv_timer_cancel(s->loop, &s->connect_timer);
+	wv_timer_cancel(s->loop, &s->stop_timer);
+	close_tun(s);
+	if (s->why == WV_OK && !s->link_up && s->state < WV_STATE_CONNECTED && s->stopping)
+		s->why = WV_FAIL_CANCELLED;
+	set_state(s, WV_STATE_DISCONNECTED);
+	if (s->cb.finished)
+		s->cb.finished(s->cb_arg, s->why, s->why_msg ? s->why_msg : wv_fail_name(s->why));
+}
+
+/* Ends the link in order (the link reports down(), which finishes us). */
+static void stop_link(struct wv_session *s)
+{
+	set_state(s, WV_STATE_DISCONNECTING);
+	if (!wv_timer_armed(&s->stop_timer))
+		wv_timer_arm(s->loop, &s->stop_timer, STOP_TIMEOUT_MS);
+	if (s->link)
+		s->proto->ops->stop(s->link);
+	else
+		finish(s);
+}
+
+/* ---- link events ---- */
+
+static void on_link_up(void *arg)
+{
+	struct wv_session *s = arg;
+
+	s->link_up = true;
+	wv_info(&s->log, "NET", _("%s call to %s is up; starting PPP"), s->proto->display,
+		s->gateway_str);
+	if (s->stopping) {
+		stop_link(s);
+		return;
+	}
+	ppp_lower_up(s->ppp);
+}
+
+static void on_link_recv(void *arg, struct pkt *p)
+{
+	struct wv_session *s = arg;
+
+	ppp_input(s->ppp, p);
+}
+
+static void on_link_down(void *arg, enum wv_fail why, const char *msg)
+{
+	struct wv_session *s = arg;
+
+	s->link_up = false;
+	note_failure(s, why, msg);
+	if (!s->ppp_dead) {
+		s->ppp_dead = true;
+		ppp_lower_down(s->ppp);
+	}
+	finish(s);
+}
+
+static const struct wv_link_events link_events = {
+	.up = on_link_up,
+	.recv = on_link_recv,
+	.down = on_link_down,
+};
+
+/* ---- PPP events ---- */
+
+static int on_ppp_send(void *arg, struct pkt *p)
+{
+	struct wv_session *s = arg;
+
+	if (!s->link_up) {
+		pkt_free(p);
+		return -ENOTCONN;
+	}
+	return s->proto->ops->send(s->link, p);
+}
+
+static void on_ppp_progress(void *arg, enum wv_state st)
+{
+	set_state(arg, st);
+}
+
+static void on_ppp_ip4_up(void *arg, const struct ppp_ip4 *c)
+{
+	struct wv_session *s = arg;
+	struct wv_ip4_config cfg;
+	char local[INET_ADDRSTRLEN], peer[INET_ADDRSTRLEN];
+	unsigned i;
+
+	memset(&cfg, 0, sizeof(cfg));
+	snprintf(cfg.ifname, sizeof(cfg.ifname), "%s", s->ifname);
+	cfg.gateway = s->gateway;
+	cfg.local = c->local;
+	cfg.peer = c->peer;
+	for (i = 0; i < 2; i++) {
+		if (c->dns[i].s_addr)
+			cfg.dns[cfg.n_dns++] = c->dns[i];
+		if (c->nbns[i].s_addr)
+			cfg.nbns[cfg.n_nbns++] = c->nbns[i];
+	}
+	cfg.mtu = c->mtu;
+	cfg.protocol = s->proto->name;
+	cfg.encryption = c->encryption;
+	wv_timer_cancel(s->loop, &s->connect_timer);
+	inet_ntop(AF_INET, &c->local, local, sizeof(local));
+	inet_ntop(AF_INET, &c->peer, peer, sizeof(peer));
+	wv_info(&s->log, "NET", _("connected to %s: address %s, peer %s, MTU %u, encryption %s"),
+		s->gateway_str, local, peer, c->mtu, c->encryption ? c->encryption : "none");
+	set_state(s, WV_STATE_CONNECTED);
+	if (s->cb.ip4_config)
+		s->cb.ip4_config(s->cb_arg, &cfg);
+}
+
+static void on_ppp_deliver(void *arg, uint16_t proto, struct pkt *p)
+{
+	struct wv_session *s = arg;
+	ssize_t n;
+
+	(void)proto;
+	if (s->tun_fd >= 0) {
+		n = write(s->tun_fd, p->data, p->len);
+		if (n == (ssize_t)p->len) {
+			s->stats.rx_packets++;
+			s->stats.rx_bytes += p->len;
+		}
+	}
+	pkt_free(p);
+}
+
+static void on_ppp_dead(void *arg, enum wv_fail why, const char *msg)
+{
+	struct wv_session *s = arg;
+
+	s->ppp_dead = true;
+	note_failure(s, why, msg);
+	if (why != WV_OK || !s->stopping)
+		wv_dbg(&s->log, "PPP", "PPP finished: %s", msg ? msg : wv_fail_name(why));
+	stop_link(s);
+}
+
+static const struct ppp_events ppp_events = {
+	.send = on_ppp_send,
+	.progress = on_ppp_progress,
+	.ip4_up = on_ppp_ip4_up,
+	.deliver = on_ppp_deliver,
+	.dead = on_ppp_dead,
+};
+
+/* ---- TUN ---- */
+
+static void on_tun(void *arg, uint32_t events)
+{
+	struct wv_session *s = arg;
+	int i;
+
+	for (i = 0; i < TUN_BATCH && s->tun_fd >= 0; i++) {
+		struct pkt *p = pkt_alloc();
+		ssize_t n;
+		uint16_t proto;
+
+		if (!p)
+			return;
+		n = read(s->tun_fd, p->data, PKT_DATA_MAX);
+		if (n <= 0) {
+			pkt_free(p);
+			return;
+		}
+		p->len = (size_t)n;
+		switch (p->data[0] >> 4) {
+		case 4: proto = PPP_IP; break;
+		case 6: proto = PPP_IPV6; break;
+		default:
+			pkt_free(p);
+			continue;
+		}
+		if (s->state != WV_STATE_CONNECTED) {
+			pkt_free(p);
+			continue;
+		}
+		s->stats.tx_packets++;
+		s->stats.tx_bytes += p->len;
+		ppp_send_ip(s->ppp, proto, p);
+	}
+}
+
+/* ---- timers ---- */
+
+static void on_connect_timeout(void *arg)
+{
+	struct wv_session *s = arg;
+	char msg[160];
+
+	snprintf(msg, sizeof(msg), _("the connection to %s was not up after %d s"),
+		 s->gateway_str, CONNECT_TIMEOUT_MS / 1000);
+	note_failure(s, WV_FAIL_PEER_DEAD, msg);
+	wv_session_stop(s);
+}
+
+static void on_stop_timeout(void *arg)
+{
+	struct wv_session *s = arg;
+
+	wv_dbg(&s->log, "NET", "orderly teardown timed out");
+	finish(s);
+}
+
+/* ---- public API ---- */
+
+static void log_to_cb(void *arg, enum wv_log_level lvl, const char *subsys, const char *msg)
+{
+	struct wv_session *s = arg;
+
+	if (s->cb.log)
+		s->cb.log(s->cb_arg, lvl, subsys, msg);
+}
+
+static void fill_ppp_config(struct wv_session *s)
+{
+	const struct wv_settings *st = s->st;
+	struct ppp_config *c = &s->pcfg;
+
+	memset(c, 0, sizeof(*c));
+	c->user = wv_settings_str(st, NM_WINVPN_KEY_USER);
+	c->password = wv_settings_secret(st, NM_WINVPN_KEY_PASSWORD);
+	c->domain = wv_settings_str(st, NM_WINVPN_KEY_DOMAIN);
+	c->refuse_pap = wv_settings_bool(st, NM_WINVPN_KEY_REFUSE_PAP);
+	c->refuse_chap = wv_settings_bool(st, NM_WINVPN_KEY_REFUSE_CHAP);
+	c->refuse_mschap = wv_settings_bool(st, NM_WINVPN_KEY_REFUSE_MSCHAP);
+	c->refuse_mschapv2 = wv_settings_bool(st, NM_WINVPN_KEY_REFUSE_MSCHAPV2);
+	c->refuse_eap = wv_settings_bool(st, NM_WINVPN_KEY_REFUSE_EAP);
+	c->require_mppe = wv_settings_bool(st, NM_WINVPN_KEY_REQUIRE_MPPE);
+	c->require_mppe_40 = wv_settings_bool(st, NM_WINVPN_KEY_REQUIRE_MPPE_40);
+	c->require_mppe_128 = wv_settings_bool(st, NM_WINVPN_KEY_REQUIRE_MPPE_128);
+	c->mppe_stateful = wv_settings_bool(st, NM_WINVPN_KEY_MPPE_STATEFUL);
+	c->mppe_possible = s->proto->mppe_possible;
+	c->mru = wv_settings_uint(st, NM_WINVPN_KEY_MRU);
+	c->mtu = wv_settings_uint(st, NM_WINVPN_KEY_MTU);
+	c->lcp_echo_interval = wv_settings_uint(st, NM_WINVPN_KEY_LCP_ECHO_INTERVAL);
+	c->lcp_echo_failure = wv_settings_uint(st, NM_WINVPN_KEY_LCP_ECHO_FAILURE);
+}
+
+static char *xstrdupf(const char *fmt, ...) WV_PRINTF(1, 2);
+static char *xstrdupf(const char *fmt, ...)
+{
+	va_list ap;
+	char *r = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&r, fmt, ap) < 0)
+		r = NULL;
+	va_end(ap);
+	return r;
+}
+
+struct wv_session *wv_session_new(const struct wv_settings *st, const struct wv_callbacks *cb,
+				  void *arg, char **err)
+{
+	struct wv_session *s;
+
+	if (wv_settings_check(st, err) < 0)
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		goto oom;
+	s->tun_fd = -1;
+	s->cb = *cb;
+	s->cb_arg = arg;
+	s->log.fn = log_to_cb;
+	s->log.arg = s;
+	s->log.level = WV_LOG_INFO;
+	s->st = wv_settings_dup(st);
+	s->loop = wv_loop_new();
+	if (!s->st || !s->loop)
+		goto oom;
+	s->proto = wv_proto_find(wv_settings_str(st, NM_WINVPN_KEY_PROTOCOL));
+	if (!s->proto) {
+		if (err)
+			*err = xstrdupf(_("unsupported protocol '%s'"),
+					wv_settings_str(st, NM_WINVPN_KEY_PROTOCOL));
+		wv_session_free(s);
+		return NULL;
+	}
+	wv_timer_init(&s->connect_timer, on_connect_timeout, s);
+	wv_timer_init(&s->stop_timer, on_stop_timeout, s);
+	fill_ppp_config(s);
+	return s;
+oom:
+	if (err)
+		*err = strdup(_("out of memory"));
+	wv_session_free(s);
+	return NULL;
+}
+
+void wv_session_free(struct wv_session *s)
+{
+	if (!s)
+		return;
+	if (s->ppp)
+		ppp_free(s->ppp);
+	if (s->link)
+		s->proto->ops->free(s->link);
+	close_tun(s);
+	if (s->loop) {
+		wv_timer_cancel(s->loop, &s->connect_timer);
+		wv_timer_cancel(s->loop, &s->stop_timer);
+		wv_loop_free(s->loop);
+	}
+	wv_settings_free(s->st);
+	free(s->why_msg);
+	free(s);
+}
+
+void wv_session_set_log_level(struct wv_session *s, enum wv_log_level lvl)
+{
+	s->log.level = lvl;
+}
+
+static int resolve_gateway(struct wv_session *s)
+{
+	const char *host = wv_settings_str(s->st, NM_WINVPN_KEY_GATEWAY);
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *ai = NULL;
+	char msg[256];
+	int r;
+
+	r = getaddrinfo(host, NULL, &hints, &ai);
+	if (r != 0 || !ai) {
+		snprintf(msg, sizeof(msg), _("cannot resolve the gateway '%s': %s"), host,
+			 gai_strerror(r));
+		note_failure(s, WV_FAIL_UNREACHABLE, msg);
+		return -EHOSTUNREACH;
+	}
+	s->gateway = ((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+	freeaddrinfo(ai);
+	inet_ntop(AF_INET, &s->gateway, s->gateway_str, sizeof(s->gateway_str));
+	return 0;
+}
+
+int wv_session_start(struct wv_session *s)
+{
+	char msg[256];
+	int r;
+
+	set_state(s, WV_STATE_CONNECTING);
+	r = resolve_gateway(s);
+	if (r < 0)
+		goto fail;
+	snprintf(s->ifname, sizeof(s->ifname), "winvpn%%d");
+	s->tun_fd = tun_open(s->ifname);
+	if (s->tun_fd < 0) {
+		r = s->tun_fd;
+		snprintf(msg, sizeof(msg), _("cannot create a TUN device: %s%s"), strerror(-r),
+			 r == -EPERM || r == -EACCES ? _(" (winvpn needs root or CAP_NET_ADMIN)") : "");
+		note_failure(s, WV_FAIL_LOCAL, msg);
+		goto fail;
+	}
+	wv_loop_add_fd(s->loop, s->tun_fd, EPOLLIN, on_tun, s);
+	s->ppp = ppp_new(s->loop, &s->log, &s->pcfg, &ppp_events, s);
+	s->link = s->proto->link_new(s->loop, &s->log, s->st, s->gateway, &link_events, s);
+	if (!s->ppp || !s->link) {
+		r = -ENOMEM;
+		note_failure(s, WV_FAIL_LOCAL, _("out of memory"));
+		goto fail;
+	}
+	wv_info(&s->log, "NET", _("connecting to %s (%s) with %s on %s"),
+		wv_settings_str(s->st, NM_WINVPN_KEY_GATEWAY), s->gateway_str, s->proto->display,
+		s->ifname);
+	wv_timer_arm(s->loop, &s->connect_timer, CONNECT_TIMEOUT_MS);
+	r = s->proto->ops->start(s->link);
+	if (r < 0) {
+		snprintf(msg, sizeof(msg), _("cannot start %s: %s"), s->proto->display,
+			 strerror(-r));
+		note_failure(s, WV_FAIL_LOCAL, msg);
+		goto fail;
+	}
+	return 0;
+fail:
+	finish(s);
+	return r;
+}
+
+void wv_session_stop(struct wv_session *s)
+{
+	if (s->finished || s->stopping)
+		return;
+	s->stopping = true;
+	note_failure(s, WV_OK, NULL);
+	set_state(s, WV_STATE_DISCONNECTING);
+	wv_timer_arm(s->loop, &s->stop_timer, STOP_TIMEOUT_MS);
+	if (s->ppp && s->link_up && !s->ppp_dead)
+		ppp_close(s->ppp, "user request");
+	else
+		stop_link(s);
+}
+
+int wv_session_fd(const struct wv_session *s)
+{
+	return wv_loop_fd(s->loop);
+}
+
+int wv_session_timeout_ms(struct wv_session *s)
+{
+	return wv_loop_timeout(s->loop);
+}
+
+void wv_session_dispatch(struct wv_session *s)
+{
+	wv_loop_dispatch(s->loop, 0);
+}
+
+bool wv_session_finished(const struct wv_session *s)
+{
+	return s->finished;
+}
+
+enum wv_state wv_session_state(const struct wv_session *s)
+{
+	return s->state;
+}
+
+enum wv_fail wv_session_run(struct wv_session *s)
+{
+	while (!s->finished) {
+		if (wv_loop_dispatch(s->loop, -1) < 0 && errno != EINTR)
+			break;
+	}
+	return s->why;
+}
+
+void wv_session_stats(const struct wv_session *s, struct wv_stats *out)
+{
+	*out = s->stats;
+}

@@ -1,0 +1,27 @@
+/* session.h -- the table of protocols a session can dial.  Internal.
+ * Adding a transport is one folder, one row here, one test peer. */
+#ifndef WV_SESSION_H
+#define WV_SESSION_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include "link.h"
+
+struct wv_loop;
+struct wv_log;
+struct wv_settings;
+
+struct wv_proto {
+	const char *name;              /* the "protocol" setting's value */
+	const char *display;           /* "PPTP" */
+	bool mppe_possible;            /* PPP may negotiate MPPE over it */
+	const struct wv_link_ops *ops;
+	/* Creates the link; NULL on out of memory. */
+	void *(*link_new)(struct wv_loop *loop, const struct wv_log *log,
+			  const struct wv_settings *st, struct in_addr gateway,
+			  const struct wv_link_events *ev, void *arg);
+};
+
+const struct wv_proto *wv_proto_find(const char *name);
+
+#endif

@@ -1,0 +1,71 @@
+/* settings.h -- every setting key, and the one validation table behind them.
+ * The keys are NetworkManager's vpn.data keys; where NetworkManager-pptp or
+ * NetworkManager-l2tp has a key for the same thing, it has the same name and
+ * value format ("yes"/"no" booleans, decimal numbers).  The CLI's profile
+ * files use the same keys.  Internal to the engine; the NM plugin will share
+ * this table. */
+#ifndef WV_SETTINGS_H
+#define WV_SETTINGS_H
+
+#include <stdbool.h>
+#include "libwinvpn.h"
+
+#define NM_WINVPN_KEY_PROTOCOL          "protocol"
+#define NM_WINVPN_KEY_GATEWAY           "gateway"
+#define NM_WINVPN_KEY_PORT              "port"
+#define NM_WINVPN_KEY_USER              "user"
+#define NM_WINVPN_KEY_DOMAIN            "domain"
+#define NM_WINVPN_KEY_PASSWORD          "password"
+#define NM_WINVPN_KEY_PASSWORD_FLAGS    "password-flags"
+#define NM_WINVPN_KEY_REFUSE_EAP        "refuse-eap"
+#define NM_WINVPN_KEY_REFUSE_PAP        "refuse-pap"
+#define NM_WINVPN_KEY_REFUSE_CHAP       "refuse-chap"
+#define NM_WINVPN_KEY_REFUSE_MSCHAP     "refuse-mschap"
+#define NM_WINVPN_KEY_REFUSE_MSCHAPV2   "refuse-mschapv2"
+#define NM_WINVPN_KEY_REQUIRE_MPPE      "require-mppe"
+#define NM_WINVPN_KEY_REQUIRE_MPPE_40   "require-mppe-40"
+#define NM_WINVPN_KEY_REQUIRE_MPPE_128  "require-mppe-128"
+#define NM_WINVPN_KEY_MPPE_STATEFUL     "mppe-stateful"
+#define NM_WINVPN_KEY_NOBSDCOMP         "nobsdcomp"
+#define NM_WINVPN_KEY_NODEFLATE         "nodeflate"
+#define NM_WINVPN_KEY_NO_VJ_COMP        "no-vj-comp"
+#define NM_WINVPN_KEY_NOPCOMP           "nopcomp"
+#define NM_WINVPN_KEY_NOACCOMP          "noaccomp"
+#define NM_WINVPN_KEY_LCP_ECHO_FAILURE  "lcp-echo-failure"
+#define NM_WINVPN_KEY_LCP_ECHO_INTERVAL "lcp-echo-interval"
+#define NM_WINVPN_KEY_MTU               "mtu"
+#define NM_WINVPN_KEY_MRU               "mru"
+
+enum wv_key_type {
+	WV_KEY_STRING,
+	WV_KEY_HOST,     /* host name or address */
+	WV_KEY_BOOL,     /* "yes" / "no" */
+	WV_KEY_UINT,     /* decimal in [min, max] */
+	WV_KEY_ENUM,     /* one of a '|'-separated list */
+	WV_KEY_SECRET,
+};
+
+struct wv_key {
+	const char *name;
+	enum wv_key_type type;
+	unsigned min, max;       /* WV_KEY_UINT */
+	const char *choices;     /* WV_KEY_ENUM: "pptp|l2tp" */
+	const char *dflt;        /* default value, NULL if none */
+	const char *help;        /* one line, for docs and errors */
+};
+
+/* The table, NULL-name terminated. */
+extern const struct wv_key wv_keys[];
+const struct wv_key *wv_key_find(const char *name);
+/* Validates one value; on error a malloc'd sentence quoting it. */
+int wv_key_check(const struct wv_key *k, const char *value, char **err);
+
+/* Typed getters (fall back to the table's default). */
+bool wv_settings_bool(const struct wv_settings *st, const char *key);
+unsigned wv_settings_uint(const struct wv_settings *st, const char *key);
+/* Also looks at defaults; "" for unset strings. */
+const char *wv_settings_str(const struct wv_settings *st, const char *key);
+const char *wv_settings_secret(const struct wv_settings *st, const char *key);
+struct wv_settings *wv_settings_dup(const struct wv_settings *st);
+
+#endif
