@@ -12,3 +12,11 @@ endif
 
 EXTRA_DIST += tests/unit/check.h tests/fuzz/corpus tests/fuzz/run-corpus.sh tests/lab tests/integration tests/bench
 TESTS += tests/fuzz/run-corpus.sh
+
+# Integration tests against the real peers (root; skipped otherwise).
+TESTS += \
+	tests/integration/pptp-mschapv2.sh \
+	tests/integration/pptp-auth-methods.sh \
+	tests/integration/pptp-failures.sh \
+	tests/integration/pptp-secrets.sh \
+	tests/integration/pptp-dead-peer.sh

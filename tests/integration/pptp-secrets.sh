@@ -1,0 +1,33 @@
+#!/bin/bash
+# The password never shows up where others can read it: not in the most
+# verbose log, not in the process's argv or environment, not in the
+# vpnc-script's environment.
+. "$(dirname "$0")/lib.sh"
+
+it_start_lab PPTPD_AUTH=mschapv2 PPTPD_MPPE=require128
+envdump=$IT_TMP/script-env
+cat >"$IT_TMP/script" <<EOS
+#!/bin/sh
+env >>"$envdump"
+exec /usr/share/vpnc-scripts/vpnc-script
+EOS
+chmod +x "$IT_TMP/script"
+it_connect -vvv -s "$IT_TMP/script"
+it_wait_up 20
+pid=$(pgrep -f "$WINVPN connect" | head -1)
+[ -n "$pid" ] || it_fail "no winvpn process found"
+tr '\0' '\n' <"/proc/$pid/cmdline" | grep -qF "$LAB_PASS" && it_fail "password in argv"
+tr '\0' '\n' <"/proc/$pid/environ" | grep -qF "$LAB_PASS" && it_fail "password in the environment"
+it_ok "password not in argv or environment"
+it_ping "$LAB_PPP_SERVER_IP"
+it_disconnect 15
+[ "$IT_RC" = 0 ] || it_fail "exit status $IT_RC"
+grep -q 'reason=connect' "$envdump" || it_fail "the script did not run with reason=connect"
+grep -q 'reason=disconnect' "$envdump" || it_fail "the script did not run with reason=disconnect"
+grep -qF "$LAB_PASS" "$envdump" && it_fail "password in the script's environment"
+it_ok "script ran for connect and disconnect, without the password"
+[ "$(wc -l <"$IT_ERR")" -gt 50 ] || it_fail "the trace log is suspiciously short"
+grep -qF "$LAB_PASS" "$IT_ERR" "$IT_OUT" && it_fail "password in the trace-level log"
+it_ok "password not in $(wc -l <"$IT_ERR") lines of trace-level log"
+it_assert_clean
+it_done

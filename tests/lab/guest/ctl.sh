@@ -1,0 +1,115 @@
+#!/bin/sh
+# ctl.sh -- guest-side control of the winvpn lab's pptpd guest.
+#
+# Runs inside the UML guest (copied by the host to /mnt/cfg/bin/ctl.sh).
+# The host calls it through the command spool (tests/lab/pptpd.sh exec, or
+# the lab_server_* helpers in tests/lab/lib.sh).
+#
+#   boot              network, syslog, pptpd, data services (run once by init)
+#   pptpd-restart     stop pptpd and every session, re-copy /mnt/cfg/etc, start pptpd
+#   sessions          one line per server-side pppd: PID IFACE LOCAL PEER
+#   kill-pppd [SIG]   send SIG (default KILL) to every server-side pppd;
+#                     prints the PIDs, exit 1 when there was none
+#   freeze | thaw     SIGSTOP / SIGCONT pptpctrl and the server pppds: the
+#                     peer goes silent (no GRE, no LCP, no control answers)
+#                     while TCP stays established
+#   services          (re)start the data services on TCP 5001-5003
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+CFG=/mnt/cfg
+# shellcheck disable=SC1091  # written by the host at start
+. "$CFG/guest.env"      # GUEST_IP, SINK_PORT, SOURCE_PORT, ECHO_PORT
+
+# One process snapshot per question: every fork+exec costs ~25 ms in UML
+# and procps tools scan all of /proc, so avoid pgrep loops.
+procs() { ps -e -o pid=,ppid=,comm=; }
+
+# pppd processes started by pptpd (their parent is pptpctrl); the selftest's
+# client pppd runs in the same guest and must not be touched.
+server_pppds() {
+    procs | awk '{ comm[$1] = $3; parent[$1] = $2 }
+        END { for (p in comm) if (comm[p] == "pppd" && comm[parent[p]] == "pptpctrl") print p }'
+}
+pptpd_procs() { procs | awk '$3 == "pptpd" || $3 == "pptpctrl" { print $1 }'; }
+
+start_pptpd() { pptpd -c /etc/pptpd.conf; }
+
+# wait_gone PID...: wait up to 3 s for the processes to exit, then KILL them.
+wait_gone() {
+    i=0
+    for p in "$@"; do
+        while [ -d "/proc/$p" ] && [ $i -lt 60 ]; do sleep 0.05; i=$((i + 1)); done
+        [ -d "/proc/$p" ] && kill -KILL "$p" 2>/dev/null
+    done
+    return 0
+}
+
+stop_pptpd() {
+    # sessions first (pppd sends LCP TermReq), then the control processes
+    pppds=$(server_pppds) ctrls=$(pptpd_procs)
+    # shellcheck disable=SC2086
+    [ -z "$pppds" ] || { kill -TERM $pppds 2>/dev/null; wait_gone $pppds; }
+    # shellcheck disable=SC2086
+    [ -z "$ctrls" ] || { kill -TERM $ctrls 2>/dev/null; wait_gone $ctrls; }
+    rm -f /run/pptpd.pid
+}
+
+start_services() {
+    pkill -f "^busybox nc -ll -p" 2>/dev/null
+    mkdir -p "$CFG/data"
+    # busybox nc -ll -e: persistent listener, one handler process per
+    # connection with the socket on its stdin/stdout.  Bound to every
+    # address: reachable through the tunnel at the PPP server address and,
+    # for checking the services themselves, at $GUEST_IP over the TAP link.
+    setsid busybox nc -ll -p "$SINK_PORT" -e /bin/sh "$CFG/bin/sink.sh" </dev/null >/dev/null 2>&1 &
+    setsid busybox nc -ll -p "$SOURCE_PORT" -e /bin/sh "$CFG/bin/source.sh" </dev/null >/dev/null 2>&1 &
+    setsid busybox nc -ll -p "$ECHO_PORT" -e /bin/cat </dev/null >/dev/null 2>&1 &
+}
+
+case "${1:-}" in
+    boot)
+        modprobe -a ppp_generic ppp_async ppp_mppe ppp_deflate bsd_comp veth || echo "ctl: modprobe failed"
+        ip link set lo up
+        ip link set vec0 up
+        ip addr add "$GUEST_IP/24" dev vec0
+        echo 1 >/proc/sys/net/ipv4/ip_forward
+        # all daemons log here (this busybox build never rotates); the host reads the file
+        # directly (hostfs writes go straight through to the host file)
+        : >"$CFG/syslog.log"
+        busybox syslogd -O "$CFG/syslog.log"
+        start_services
+        start_pptpd
+        ;;
+    pptpd-restart)
+        stop_pptpd
+        cp -a "$CFG/etc/." /etc/
+        start_pptpd
+        ;;
+    sessions)
+        for p in $(server_pppds); do
+            ifc=
+            for f in /run/ppp*.pid; do
+                [ "$(head -1 "$f" 2>/dev/null)" = "$p" ] && ifc=$(basename "$f" .pid)
+            done
+            addr=
+            [ -n "$ifc" ] && addr=$(ip -4 -o addr show dev "$ifc" | awk '{print $4, $6}')
+            echo "$p ${ifc:--} ${addr:--}"
+        done
+        ;;
+    kill-pppd)
+        sig=${2:-KILL}
+        pids=$(server_pppds)
+        [ -n "$pids" ] || { echo "no server pppd running"; exit 1; }
+        # shellcheck disable=SC2086
+        kill -s "$sig" $pids && echo $pids
+        ;;
+    freeze|thaw)
+        [ "$1" = freeze ] && sig=STOP || sig=CONT
+        what=$1
+        # shellcheck disable=SC2046
+        set -- $(server_pppds) $(procs | awk '$3 == "pptpctrl" { print $1 }')
+        [ $# -gt 0 ] || { echo "no session to $what"; exit 1; }
+        kill -s "$sig" "$@" && echo "$@"
+        ;;
+    services) start_services ;;
+    *) echo "usage: ctl.sh boot|pptpd-restart|sessions|kill-pppd [SIG]|freeze|thaw|services" >&2; exit 2 ;;
+esac
