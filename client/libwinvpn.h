@@ -7,6 +7,9 @@
  * wv_session_run(), or by watching wv_session_fd() in its own loop and calling
  * wv_session_dispatch() when it is readable or wv_session_timeout_ms() expires.
  *
+ * Callbacks run from inside wv_session_dispatch()/wv_session_run(); they must
+ * not free the session (free it after dispatch returns).
+ *
  * Rules: the engine never prompts, never exits the process and never takes
  * ownership of the caller's strings (it copies them).  Getters return borrowed
  * pointers that live as long as the object they came from.
