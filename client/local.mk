@@ -12,3 +12,6 @@ client_libwinvpn_a_SOURCES += \
 	%reldir%/fail.c \
 	%reldir%/tun.c %reldir%/tun.h \
 	%reldir%/session.c %reldir%/session.h
+
+check_PROGRAMS += tests/unit/test-core
+TESTS += tests/unit/test-core

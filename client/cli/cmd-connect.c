@@ -145,6 +145,10 @@ static int run(struct wv_session *s, struct connect_ctx *ctx)
 	sigset_t mask;
 	int sfd, stops = 0;
 
+	/* A shell starts background jobs with SIGINT ignored; we want it. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);

@@ -72,8 +72,10 @@ it_in_ns() { ip netns exec "$IT_NS" "$@"; }
 it_connect() {
 	local pass=${IT_PASS-$LAB_PASS} user=${IT_USER-$LAB_USER}
 	: >"$IT_OUT"; : >"$IT_ERR"
-	printf '%s\n' "$pass" | it_in_ns "$WINVPN" connect --passwd-on-stdin -u "$user" "$@" \
-		"${IT_GATEWAY:-$LAB_PPTPD_SERVER}" >"$IT_OUT" 2>"$IT_ERR" &
+	# A simple command (no function, no pipe), so that $! is winvpn itself
+	# (ip netns exec execs it) and the signals below reach it.
+	ip netns exec "$IT_NS" "$WINVPN" connect --passwd-on-stdin -u "$user" "$@" \
+		"${IT_GATEWAY:-$LAB_PPTPD_SERVER}" <<<"$pass" >"$IT_OUT" 2>"$IT_ERR" &
 	IT_PID=$!
 }
 
@@ -83,7 +85,8 @@ it_tundev() { ip -n "$IT_NS" -o -4 addr show 2>/dev/null | awk '$2 ~ /^winvpn/ {
 it_wait_up() {
 	local t=${1:-20} i
 	for i in $(seq 1 $((t * 10))); do
-		[ -n "$(it_tundev)" ] && return 0
+		# The CLI says "... is up with address" once the vpnc-script is done.
+		[ -n "$(it_tundev)" ] && grep -q ' is up with address ' "$IT_ERR" && return 0
 		kill -0 "$IT_PID" 2>/dev/null || it_fail "winvpn exited before the tunnel was up"
 		sleep 0.1
 	done
