@@ -22,8 +22,8 @@ run_case() {   # run_case AUTH MPPE LOG-REGEX [winvpn options]
 }
 
 run_case mschap require128 'MPPE 128-bit stateless compression enabled'
-run_case chap none 'CHAP peer authentication succeeded'
-run_case pap none 'PAP peer authentication succeeded|user .* logged in'
+run_case chap none 'sent \[CHAP Success'
+run_case pap none 'sent \[PAP AuthAck'
 IT_USER=bob IT_PASS=$LAB_DOMAIN_PASS run_case mschapv2 require128 \
 	'MPPE 128-bit stateless compression enabled' -d WINVPN
 it_done
