@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 #include "fsm.h"
-#include "auth.h"
+#include "auth.h"      /* ppp_send_ctrl(): the automaton's only way out */
 #include "log.h"
 
 static const char *const fsm_state_names[] = {

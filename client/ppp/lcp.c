@@ -197,6 +197,10 @@ static void lcp_req_auth(struct fsm *f, const struct fsm_opt *o, struct fsm_repl
 	 * new identifier after our reply) that comes back to a method we
 	 * Nak'ed means the peer has no other. */
 	again = i < l->n_refused && f->rid != l->auth_nak_id;
+	/* Max-Failure would turn our Nak into a Configure-Reject, which tells
+	 * the peer to drop authentication: end with the sentence instead. */
+	if (rep->reject_if_disagree)
+		again = true;
 	if (!again && lcp_auth_preferred(cfg, &pp, &pa)) {
 		if (i == l->n_refused && l->n_refused < LCP_MAX_REFUSED) {
 			l->refused[l->n_refused].proto = proto;

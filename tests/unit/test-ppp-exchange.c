@@ -670,6 +670,30 @@ static void test_auth_walk(void)
 	CHECK_STR(ev.msg, "the server requires PAP, which the settings refuse (refuse-pap)");
 	finish();
 
+	/* a gateway cycling through methods we refuse: at Max-Failure we stop
+	 * with the sentence; authentication is never Configure-Rejected */
+	c.refuse_chap = true;
+	c.refuse_mschap = true;
+	start(&c);
+	take_lcp_req();
+	{
+		static const char *const walk[] = {
+			"03 04 c0 23", "03 04 c2 27", "03 05 c2 23 05", "03 05 c2 23 80",
+			"03 04 c0 27", "03 05 c2 23 06",
+		};
+		unsigned k;
+
+		for (k = 0; k < ARRAY_SIZE(walk); k++)
+			peer_cp(PPP_LCP, LCP_CONFREQ, (uint8_t)(10 + k), walk[k]);
+	}
+	CHECK(count(PPP_LCP, CONFNAK) == 5);
+	CHECK(count(PPP_LCP, CONFREJ) == 0);
+	expect_dead(WV_FAIL_PROPOSAL, "the server requires CHAP with algorithm 0x06, which winvpn "
+		    "does not support");
+	finish();
+	c.refuse_chap = false;
+	c.refuse_mschap = false;
+
 	/* the gateway hangs up after our Nak instead */
 	start(&c);
 	take_lcp_req();
