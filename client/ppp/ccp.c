@@ -91,6 +91,7 @@ void ccp_configure(struct ppp *ppp)
 	c->allowed = ccp_allowed(&ppp->cfg);
 	c->fail = false;
 	c->fail_msg[0] = '\0';
+	c->mismatch_msg[0] = '\0';
 	c->finished = false;
 	c->reset_pending = false;
 }
@@ -226,8 +227,16 @@ static int ccp_reqci(struct fsm *f, const uint8_t *buf, size_t len, struct fsm_r
 		 * allow (or ours), stateless unless stateful is allowed and it
 		 * asked for it, and the MPPC bit C cleared. */
 		s = ccp_best(sb & c->allowed);
-		if (!s)
+		if (!s) {
 			s = ccp_best(c->allowed);
+			/* If the gateway hangs up after this Nak, this is why. */
+			if (sb)
+				snprintf(c->mismatch_msg, sizeof(c->mismatch_msg),
+					 _("the gateway offers only %u-bit MPPE, but the settings "
+					   "allow only %u-bit (%s)"),
+					 ccp_mppe_key_bits(sb), ccp_mppe_key_bits(c->allowed),
+					 ccp_strength_key(&ppp->cfg));
+		}
 		h = ((b & MPPE_BIT_H) || !ppp->cfg.mppe_stateful) ? MPPE_BIT_H : 0;
 		store_be32(nak, h | s);
 		fsm_reply_nak(rep, &o, nak, 4);

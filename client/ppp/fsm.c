@@ -160,6 +160,7 @@ static void fsm_scr(struct fsm *f, bool retransmit)
 				f->cb->resetci(f);
 			f->nak_sent = 0;
 			f->nak_rcvd = 0;
+			f->peer_closed = false;
 		}
 		if (f->cb->cilen) {
 			n = f->cb->cilen(f);
@@ -421,6 +422,10 @@ static void fsm_rcr(struct fsm *f, uint8_t id, const uint8_t *buf, size_t len)
 	default:
 		break;
 	}
+	if (f->peer_closed && (f->state == FSM_REQSENT || f->state == FSM_ACKSENT)) {
+		f->peer_closed = false;
+		fsm_scr(f, true);
+	}
 }
 
 /* RCA */
@@ -600,7 +605,16 @@ static void fsm_rta(struct fsm *f)
 		fsm_scr(f, false);
 		fsm_set_state(f, FSM_REQSENT, "RTA");
 		break;
-	default:    /* Closed, Stopped, Req-Sent, Ack-Sent: nothing */
+	case FSM_REQSENT:
+	case FSM_ACKSENT:
+		/* Nothing, says the table.  But the peer answered our request
+		 * with a Terminate-Ack because its side was not open yet (pppd
+		 * holds IPCP while CCP negotiates): remember it, so its own
+		 * Configure-Request, which shows it is open now, brings our
+		 * request again at once instead of after the restart timer. */
+		f->peer_closed = true;
+		break;
+	default:    /* Closed, Stopped: nothing */
 		break;
 	}
 }

@@ -135,6 +135,8 @@ struct fsm {
 	unsigned nak_sent;          /* Configure-Naks sent since our last Ack */
 	unsigned nak_rcvd;          /* Configure-Naks received since our last Ack */
 	bool conf_timeout;          /* the last TO- came while configuring */
+	bool peer_closed;           /* our request got a Terminate-Ack: the peer's
+				       side was not open yet */
 
 	unsigned restart_ms, max_configure, max_terminate, max_failure;
 	struct wv_timer timer;

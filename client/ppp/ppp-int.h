@@ -91,6 +91,7 @@ struct ccp {
 	bool finished;
 	bool fail;                 /* close after this input (no agreement) */
 	char fail_msg[200];        /* why MPPE could not be agreed */
+	char mismatch_msg[200];    /* we Nak'd a strength the gateway offered */
 	uint64_t reset_sent_ms;    /* rate limit for Reset-Request */
 	bool reset_pending;
 };

@@ -334,6 +334,9 @@ void ppp_peer_terminated(struct ppp *ppp, const char *text)
 	if (ph == PPP_PHASE_RUNNING || ppp->ip4_reported) {
 		why = WV_FAIL_PEER_DEAD;
 		snprintf(msg, sizeof(msg), _("the gateway closed the connection%s"), said);
+	} else if (ph == PPP_PHASE_NETWORK && ppp->ccp.mismatch_msg[0]) {
+		why = WV_FAIL_PROPOSAL;
+		snprintf(msg, sizeof(msg), "%s%s", ppp->ccp.mismatch_msg, said);
 	} else if (ph == PPP_PHASE_NETWORK && ppp->mppe_refused[0]) {
 		why = WV_FAIL_PROPOSAL;
 		snprintf(msg, sizeof(msg),
