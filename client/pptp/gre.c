@@ -34,6 +34,12 @@
 #endif
 
 #define GRE_ROUNDS 4      /* recvmmsg() batches per wake-up, then let others run */
+/* Receive buffer for the raw socket.  A bulk download arrives in bursts, and
+ * when a raw socket's queue is full Linux (6.x) counts the packet as taken by
+ * no socket and answers the gateway with ICMP protocol-unreachable; pptpd
+ * hangs up on the first one ("GRE read ... failed: Protocol not available").
+ * So ask for room well beyond the default ~200 KiB. */
+#define GRE_RCVBUF (4 << 20)
 
 struct gre {
 	struct wv_loop *loop;
@@ -444,13 +450,17 @@ struct gre *gre_new(struct wv_loop *loop, const struct wv_log *log, const struct
 int gre_open(struct gre *g, struct in_addr gateway)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = gateway };
-	int fd, r;
+	int fd, r, sz;
 
 	if (g->fd >= 0)
 		return -EALREADY;
 	fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_GRE);
 	if (fd < 0)
 		return -errno;
+	sz = GRE_RCVBUF;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz)) < 0)
+		wv_dbg(g->log, "GRE", "cannot enlarge the receive buffer: %s", strerror(errno));
 	/* connect(): the kernel then gives us only the gateway's GRE packets. */
 	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
 		r = -errno;

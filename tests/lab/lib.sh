@@ -7,8 +7,13 @@
 # It only defines LAB_* variables and lab_* functions and does not change
 # shell options, so it is safe to source with or without "set -eu".
 #
-# The reference server is a UML guest running Poptop pptpd + pppd, started
-# by tests/lab/pptpd.sh (see tests/lab/README).  A typical test:
+# The reference servers are UML guests: Poptop pptpd + pppd, started by
+# tests/lab/pptpd.sh, and xl2tpd + pppd (L2TP LNS), started by
+# tests/lab/xl2tpd.sh (see tests/lab/README).  Both can run at once.  The
+# guest helpers below (lab_guest_exec, lab_server_*, lab_sink_*,
+# lab_source_*) address the pptpd guest unless lab_use_xl2tpd was called
+# (which also switches LAB_PPP_* to the xl2tpd guest's addresses).  A
+# typical test:
 #
 #     lab_need_root
 #     PPTPD_AUTH=mschapv2 lab_pptpd start         # idempotent, ~3 s cold
@@ -47,10 +52,14 @@ LAB_PPTPD_HOST_IP=$LAB_PPTPD_NET.1
 LAB_PPTPD_SERVER=$LAB_PPTPD_NET.2
 LAB_PPTPD_PORT=1723
 LAB_PPTPD_RUN=$LAB_STATE/lab/pptpd          # logs, generated configs, spool
-LAB_PPP_SERVER_IP=192.168.40.1              # pppd's local address (tunnel end)
-LAB_PPP_POOL=192.168.40.10-20
-LAB_PPP_DNS=192.168.40.1
-LAB_PPP_WINS=192.168.40.2
+LAB_PPTPD_PPP_SERVER_IP=192.168.40.1        # pppd's local address (tunnel end)
+LAB_PPTPD_PPP_POOL=192.168.40.10-20
+LAB_PPTPD_PPP_DNS=192.168.40.1
+LAB_PPTPD_PPP_WINS=192.168.40.2
+LAB_PPP_SERVER_IP=$LAB_PPTPD_PPP_SERVER_IP  # the guest in use (lab_use_*)
+LAB_PPP_POOL=$LAB_PPTPD_PPP_POOL
+LAB_PPP_DNS=$LAB_PPTPD_PPP_DNS
+LAB_PPP_WINS=$LAB_PPTPD_PPP_WINS
 LAB_USER=alice
 LAB_PASS=secret123
 LAB_DOMAIN_USER='WINVPN\bob'                # DOMAIN\user, as Windows sends it
@@ -58,6 +67,34 @@ LAB_DOMAIN_PASS=bobsecret456
 LAB_SINK_PORT=5001      # reads to EOF, logs "BYTES SHA256"
 LAB_SOURCE_PORT=5002    # sends the payload of lab_source_prepare, then closes
 LAB_ECHO_PORT=5003      # echoes everything back
+
+# --- the xl2tpd guest (L2TP LNS): same accounts and services -----------------
+LAB_XL2TPD_NET=${XL2TPD_NET:-10.98.1}
+LAB_XL2TPD_TAP=${XL2TPD_TAP:-wvlab-l2tp0}
+LAB_XL2TPD_HOST_IP=$LAB_XL2TPD_NET.1
+LAB_XL2TPD_SERVER=$LAB_XL2TPD_NET.2
+LAB_XL2TPD_PORT=1701
+LAB_XL2TPD_RUN=$LAB_STATE/lab/xl2tpd
+LAB_XL2TPD_PPP_SERVER_IP=192.168.41.1
+LAB_XL2TPD_PPP_POOL=192.168.41.10-20
+LAB_XL2TPD_PPP_DNS=192.168.41.1
+LAB_XL2TPD_PPP_WINS=192.168.41.2
+
+# The guest the helpers below talk to (its run directory).
+LAB_RUN=$LAB_PPTPD_RUN
+
+# lab_use_xl2tpd / lab_use_pptpd: point the guest helpers and LAB_PPP_* at
+# that guest.
+lab_use_xl2tpd() {
+    LAB_RUN=$LAB_XL2TPD_RUN
+    LAB_PPP_SERVER_IP=$LAB_XL2TPD_PPP_SERVER_IP LAB_PPP_POOL=$LAB_XL2TPD_PPP_POOL
+    LAB_PPP_DNS=$LAB_XL2TPD_PPP_DNS LAB_PPP_WINS=$LAB_XL2TPD_PPP_WINS
+}
+lab_use_pptpd() {
+    LAB_RUN=$LAB_PPTPD_RUN
+    LAB_PPP_SERVER_IP=$LAB_PPTPD_PPP_SERVER_IP LAB_PPP_POOL=$LAB_PPTPD_PPP_POOL
+    LAB_PPP_DNS=$LAB_PPTPD_PPP_DNS LAB_PPP_WINS=$LAB_PPTPD_PPP_WINS
+}
 
 # --- generic helpers ----------------------------------------------------------
 lab_log() { echo "[lab $(date +%T)] $*" >&2; }
@@ -119,15 +156,17 @@ lab_wait_until() {
 # --- the pptpd guest ----------------------------------------------------------
 # lab_pptpd start|stop|status|exec CMD|selftest (environment knobs: see pptpd.sh)
 lab_pptpd() { bash "$LAB_DIR/pptpd.sh" "$@"; }   # bash: works without the x bit
+# lab_xl2tpd start|stop|status|exec CMD|selftest (knobs: see xl2tpd.sh)
+lab_xl2tpd() { bash "$LAB_DIR/xl2tpd.sh" "$@"; }
 
 # lab_guest_exec [-t TIMEOUT_S] SCRIPT: run SCRIPT with /bin/sh as root in the
 # guest; prints its output (stdout+stderr), returns its exit status (124 on
 # timeout, default 60 s).  Latency is ~0.1-0.2 s (the guest polls a spool
 # directory on hostfs).
 lab_guest_exec() {
-    local timeout=60 id spool=$LAB_PPTPD_RUN/cmd rc t0
+    local timeout=60 id spool=$LAB_RUN/cmd rc t0
     if [ "${1:-}" = -t ]; then timeout=$2; shift 2; fi
-    [ -f "$LAB_PPTPD_RUN/ready" ] || { echo "lab_guest_exec: the pptpd guest is not running" >&2; return 1; }
+    [ -f "$LAB_RUN/ready" ] || { echo "lab_guest_exec: the $(basename "$LAB_RUN") guest is not running" >&2; return 1; }
     id=$(date +%s%N)$$$RANDOM
     printf '%s\n' "$1" >"$spool/$id.tmp"
     mv "$spool/$id.tmp" "$spool/$id.sh"
@@ -147,9 +186,9 @@ lab_guest_exec() {
 # mark=$(lab_server_log_mark) before an action, then lab_server_log_since
 # "$mark" or lab_server_log_wait "$mark" REGEX [TIMEOUT] to assert on what the
 # server saw during that action only.
-lab_server_log() { cat "$LAB_PPTPD_RUN/syslog.log"; }
-lab_server_log_mark() { stat -c %s "$LAB_PPTPD_RUN/syslog.log" 2>/dev/null || echo 0; }
-lab_server_log_since() { tail -c +$(($1 + 1)) "$LAB_PPTPD_RUN/syslog.log"; }
+lab_server_log() { cat "$LAB_RUN/syslog.log"; }
+lab_server_log_mark() { stat -c %s "$LAB_RUN/syslog.log" 2>/dev/null || echo 0; }
+lab_server_log_since() { tail -c +$(($1 + 1)) "$LAB_RUN/syslog.log"; }
 lab_server_log_wait() {
     local mark=$1 re=$2 timeout=${3:-10}
     lab_wait_until "$timeout" _lab_log_has "$mark" "$re" || {
@@ -175,14 +214,14 @@ lab_server_thaw() { lab_guest_exec -t 10 "sh /mnt/cfg/bin/ctl.sh thaw"; }
 # to check a test's own plumbing.
 
 # lab_sink_mark: how many connections the sink has finished so far.
-lab_sink_mark() { wc -l <"$LAB_PPTPD_RUN/data/sink.log" 2>/dev/null || echo 0; }
+lab_sink_mark() { wc -l <"$LAB_RUN/data/sink.log" 2>/dev/null || echo 0; }
 # lab_sink_wait MARK [TIMEOUT]: wait for the first connection finished after
 # MARK and print "BYTES SHA256" of what the server received on it.
 lab_sink_wait() {
     local mark=$1 timeout=${2:-30}
     lab_wait_until "$timeout" _lab_sink_after "$mark" || {
         echo "lab_sink_wait: no finished sink connection within $timeout s" >&2; return 1; }
-    sed -n "$((mark + 1))p" "$LAB_PPTPD_RUN/data/sink.log"
+    sed -n "$((mark + 1))p" "$LAB_RUN/data/sink.log"
 }
 _lab_sink_after() { [ "$(lab_sink_mark)" -gt "$1" ]; }
 
@@ -190,17 +229,24 @@ _lab_sink_after() { [ "$(lab_sink_mark)" -gt "$1" ]; }
 # or the contents of FILE); prints "BYTES SHA256".  Every later connection
 # to $LAB_SOURCE_PORT receives exactly this payload, then EOF.
 lab_source_prepare() {
-    local d=$LAB_PPTPD_RUN/data sum
+    # A new file name every time: the guest's hostfs caches names and pages,
+    # so a payload replaced under the same name can be read stale there.
+    local d=$LAB_RUN/data sum f
     mkdir -p "$d"
-    if [ -n "${2:-}" ]; then cp "$2" "$d/source.bin.tmp"; else head -c "$1" /dev/urandom >"$d/source.bin.tmp"; fi
-    sum="$(stat -c %s "$d/source.bin.tmp") $(sha256sum <"$d/source.bin.tmp" | cut -d' ' -f1)"
-    mv "$d/source.bin.tmp" "$d/source.bin"
-    echo "$sum" >"$d/source.sum"
+    f=$d/source-$(date +%s%N)
+    if [ -n "${2:-}" ]; then cp "$2" "$f.tmp"; else head -c "$1" /dev/urandom >"$f.tmp"; fi
+    sum="$(stat -c %s "$f.tmp") $(sha256sum <"$f.tmp" | cut -d' ' -f1)"
+    echo "$sum" >"$f.sum"
+    mv "$f.tmp" "$f.bin"
+    # keep the newest two (a connection may still be reading the previous one)
+    ls "$d"/source-*.bin 2>/dev/null | sort | head -n -2 | while read -r old; do
+        rm -f "$old" "${old%.bin}.sum"
+    done
     echo "$sum"
 }
 # lab_source_log: "sent RC BYTES SHA256" per source connection (RC != 0: the
 # client went away before everything was written).
-lab_source_log() { cat "$LAB_PPTPD_RUN/data/source.log" 2>/dev/null; }
+lab_source_log() { cat "$LAB_RUN/data/source.log" 2>/dev/null; }
 
 # Minimal TCP clients (bash /dev/tcp), run in $LAB_CLIENT_NETNS if set:
 #   lab_tcp_send HOST PORT FILE   send FILE, then close
