@@ -20,6 +20,18 @@ void wv_logf(const struct wv_log *lg, enum wv_log_level lvl, const char *subsys,
 	lg->fn(lg->arg, lvl, subsys, msg);
 }
 
+char *wv_strdupf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
 void wv_log_hex(const struct wv_log *lg, const char *subsys, const char *what,
 		const uint8_t *buf, size_t len)
 {

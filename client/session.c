@@ -5,7 +5,6 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -368,19 +367,6 @@ static void fill_ppp_config(struct wv_session *s)
 	c->lcp_echo_failure = wv_settings_uint(st, NM_WINVPN_KEY_LCP_ECHO_FAILURE);
 }
 
-static char *xstrdupf(const char *fmt, ...) WV_PRINTF(1, 2);
-static char *xstrdupf(const char *fmt, ...)
-{
-	va_list ap;
-	char *r = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&r, fmt, ap) < 0)
-		r = NULL;
-	va_end(ap);
-	return r;
-}
-
 struct wv_session *wv_session_new(const struct wv_settings *st, const struct wv_callbacks *cb,
 				  void *arg, char **err)
 {
@@ -404,7 +390,7 @@ struct wv_session *wv_session_new(const struct wv_settings *st, const struct wv_
 	s->proto = wv_proto_find(wv_settings_str(st, NM_WINVPN_KEY_PROTOCOL));
 	if (!s->proto) {
 		if (err)
-			*err = xstrdupf(_("unsupported protocol '%s'"),
+			*err = wv_strdupf(_("unsupported protocol '%s'"),
 					wv_settings_str(st, NM_WINVPN_KEY_PROTOCOL));
 		wv_session_free(s);
 		return NULL;

@@ -2,7 +2,6 @@
 #include "wv.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -62,19 +61,6 @@ struct wv_settings {
 	struct wv_kv *items;
 };
 
-static char *xasprintf(const char *fmt, ...) WV_PRINTF(1, 2);
-static char *xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
-
 static void set_err(char **err, char *msg)
 {
 	if (err)
@@ -116,7 +102,7 @@ static bool valid_host(const char *s)
 int wv_key_check(const struct wv_key *k, const char *value, char **err)
 {
 	if (has_control_chars(value)) {
-		set_err(err, xasprintf(_("invalid %s: the value contains control characters"),
+		set_err(err, wv_strdupf(_("invalid %s: the value contains control characters"),
 				       k->name));
 		return -EINVAL;
 	}
@@ -127,13 +113,13 @@ int wv_key_check(const struct wv_key *k, const char *value, char **err)
 	case WV_KEY_HOST:
 		if (valid_host(value))
 			return 0;
-		set_err(err, xasprintf(_("invalid %s '%s': expected a host name or an IP address"),
+		set_err(err, wv_strdupf(_("invalid %s '%s': expected a host name or an IP address"),
 				       k->name, value));
 		return -EINVAL;
 	case WV_KEY_BOOL:
 		if (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0)
 			return 0;
-		set_err(err, xasprintf(_("invalid %s '%s': expected yes or no"), k->name, value));
+		set_err(err, wv_strdupf(_("invalid %s '%s': expected yes or no"), k->name, value));
 		return -EINVAL;
 	case WV_KEY_UINT: {
 		char *end;
@@ -144,7 +130,7 @@ int wv_key_check(const struct wv_key *k, const char *value, char **err)
 		if (*value && isdigit((unsigned char)*value) && !*end && !errno &&
 		    v >= k->min && v <= k->max)
 			return 0;
-		set_err(err, xasprintf(_("invalid %s '%s': expected a number from %u to %u"),
+		set_err(err, wv_strdupf(_("invalid %s '%s': expected a number from %u to %u"),
 				       k->name, value, k->min, k->max));
 		return -EINVAL;
 	}
@@ -159,7 +145,7 @@ int wv_key_check(const struct wv_key *k, const char *value, char **err)
 				return 0;
 			c = bar ? bar + 1 : NULL;
 		}
-		set_err(err, xasprintf(_("invalid %s '%s': expected one of %s"), k->name, value,
+		set_err(err, wv_strdupf(_("invalid %s '%s': expected one of %s"), k->name, value,
 				       k->choices));
 		return -EINVAL;
 	}
@@ -246,7 +232,7 @@ int wv_settings_set(struct wv_settings *st, const char *key, const char *value, 
 	int r;
 
 	if (!k) {
-		set_err(err, xasprintf(_("unknown setting '%s'"), key));
+		set_err(err, wv_strdupf(_("unknown setting '%s'"), key));
 		return -EINVAL;
 	}
 	if (k->type == WV_KEY_SECRET)
@@ -260,12 +246,12 @@ int wv_settings_set_secret(struct wv_settings *st, const char *key, const char *
 	const struct wv_key *k = wv_key_find(key);
 
 	if (!k || k->type != WV_KEY_SECRET) {
-		set_err(err, xasprintf(_("'%s' is not a secret setting"), key));
+		set_err(err, wv_strdupf(_("'%s' is not a secret setting"), key));
 		return -EINVAL;
 	}
 	/* A secret is never quoted back: it could end up in a log. */
 	if (has_control_chars(value)) {
-		set_err(err, xasprintf(_("invalid %s: the value contains control characters"), key));
+		set_err(err, wv_strdupf(_("invalid %s: the value contains control characters"), key));
 		return -EINVAL;
 	}
 	return put(st, key, value, true);
@@ -344,7 +330,7 @@ int wv_settings_load_file(struct wv_settings *st, const char *path, char **err)
 
 	if (!f) {
 		r = -errno;
-		set_err(err, xasprintf(_("cannot open profile %s: %s"), path, strerror(-r)));
+		set_err(err, wv_strdupf(_("cannot open profile %s: %s"), path, strerror(-r)));
 		return r;
 	}
 	while (getline(&line, &cap, f) >= 0) {
@@ -355,7 +341,7 @@ int wv_settings_load_file(struct wv_settings *st, const char *path, char **err)
 			continue;
 		eq = strchr(s, '=');
 		if (!eq) {
-			set_err(err, xasprintf(_("%s:%u: expected 'key = value', got '%s'"), path,
+			set_err(err, wv_strdupf(_("%s:%u: expected 'key = value', got '%s'"), path,
 					       lineno, s));
 			r = -EINVAL;
 			break;
@@ -365,7 +351,7 @@ int wv_settings_load_file(struct wv_settings *st, const char *path, char **err)
 		value = trim(eq + 1);
 		r = wv_settings_set(st, key, value, &e2);
 		if (r < 0) {
-			set_err(err, xasprintf("%s:%u: %s", path, lineno, e2 ? e2 : "invalid"));
+			set_err(err, wv_strdupf("%s:%u: %s", path, lineno, e2 ? e2 : "invalid"));
 			free(e2);
 			break;
 		}
@@ -382,12 +368,12 @@ int wv_settings_load_file(struct wv_settings *st, const char *path, char **err)
 int wv_settings_check(const struct wv_settings *st, char **err)
 {
 	if (!*wv_settings_str(st, NM_WINVPN_KEY_GATEWAY)) {
-		set_err(err, xasprintf(_("no gateway given: set 'gateway'")));
+		set_err(err, wv_strdupf(_("no gateway given: set 'gateway'")));
 		return -EINVAL;
 	}
 	if (wv_settings_bool(st, NM_WINVPN_KEY_REQUIRE_MPPE_40) &&
 	    wv_settings_bool(st, NM_WINVPN_KEY_REQUIRE_MPPE_128)) {
-		set_err(err, xasprintf(_("require-mppe-40 and require-mppe-128 exclude each other")));
+		set_err(err, wv_strdupf(_("require-mppe-40 and require-mppe-128 exclude each other")));
 		return -EINVAL;
 	}
 	return 0;

@@ -28,6 +28,9 @@
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 #endif
 
+/* A malloc'd formatted string (NULL when out of memory). */
+char *wv_strdupf(const char *fmt, ...) WV_PRINTF(1, 2);
+
 /* Wipes secrets; the compiler may not drop it. */
 void wv_wipe(void *p, size_t n);
 /* Frees a NUL-terminated secret after wiping it; NULL is fine. */

@@ -640,6 +640,23 @@ static void ppp_input_ip(struct ppp *ppp, struct pkt *p)
 	ppp->ev.deliver(ppp->arg, PPP_IP, p);
 }
 
+/* Strips the protocol field.  RFC 1661 §2: protocol numbers are odd in the
+ * low octet and even in the high one, so an odd first octet is a
+ * PFC-compressed one-octet field (§6.5).  false if malformed. */
+static bool ppp_pull_proto(struct pkt *p, uint16_t *proto)
+{
+	if (p->len >= 1 && (p->data[0] & 1)) {
+		*proto = p->data[0];
+		pkt_pull(p, 1);
+		return true;
+	}
+	if (p->len < 2)
+		return false;
+	*proto = load_be16(p->data);
+	pkt_pull(p, 2);
+	return (*proto & 1) != 0;
+}
+
 static void ppp_input_comp(struct ppp *ppp, struct pkt *p)
 {
 	uint16_t proto;
@@ -656,17 +673,8 @@ static void ppp_input_comp(struct ppp *ppp, struct pkt *p)
 		goto drop;
 	}
 	/* the encrypted protocol field, possibly compressed (RFC 1661 §6.5) */
-	if (p->len < 1)
+	if (!ppp_pull_proto(p, &proto))
 		goto drop;
-	if (p->data[0] & 1) {
-		proto = p->data[0];
-		pkt_pull(p, 1);
-	} else {
-		if (p->len < 2)
-			goto drop;
-		proto = load_be16(p->data);
-		pkt_pull(p, 2);
-	}
 	if (proto != PPP_IP || ppp->phase != PPP_PHASE_RUNNING || !ppp->ev.deliver)
 		goto drop;
 	ppp->ev.deliver(ppp->arg, PPP_IP, p);
@@ -685,21 +693,8 @@ void ppp_input(struct ppp *ppp, struct pkt *p)
 	/* Address and Control, unless the peer compressed them (RFC 1662 §3.2) */
 	if (p->len >= 2 && p->data[0] == 0xff && p->data[1] == 0x03)
 		pkt_pull(p, 2);
-	if (p->len < 1)
+	if (!ppp_pull_proto(p, &proto))
 		goto drop;
-	/* RFC 1661 §2: protocol numbers are odd in the low octet and even in
-	 * the high one; an odd first octet is a PFC-compressed field (§6.5). */
-	if (p->data[0] & 1) {
-		proto = p->data[0];
-		pkt_pull(p, 1);
-	} else {
-		if (p->len < 2)
-			goto drop;
-		proto = load_be16(p->data);
-		pkt_pull(p, 2);
-		if (!(proto & 1))
-			goto drop;
-	}
 
 	switch (proto) {
 	case PPP_IP:
