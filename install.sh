@@ -5,7 +5,7 @@
 set -eu
 cd "$(dirname "$(readlink -f "$0")")"
 tools/deps.sh build
-./autogen.sh >/dev/null
+./autogen.sh >/dev/null 2>&1
 mkdir -p build
 cd build
 ../configure --prefix="${PREFIX:-/usr/local}" "$@" >/dev/null
