@@ -33,3 +33,9 @@ tests_fuzz_fuzz_pap_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 # MPPE-128 stateless throughput against plain RC4 (make bench).
 noinst_PROGRAMS += tests/bench/bench-mppe
 tests_bench_bench_mppe_SOURCES = tests/bench/bench-mppe.c
+
+# Received MPPE datagrams (header and coherency count) into mppe_decrypt().
+check_PROGRAMS += tests/fuzz/fuzz-mppe
+FUZZ_TARGETS += tests/fuzz/fuzz-mppe
+tests_fuzz_fuzz_mppe_SOURCES = tests/fuzz/fuzz-mppe.c $(FUZZ_DRIVER)
+tests_fuzz_fuzz_mppe_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
