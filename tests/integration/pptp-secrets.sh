@@ -30,4 +30,18 @@ it_ok "script ran for connect and disconnect, without the password"
 grep -qF "$LAB_PASS" "$IT_ERR" "$IT_OUT" && it_fail "password in the trace-level log"
 it_ok "password not in $(wc -l <"$IT_ERR") lines of trace-level log"
 it_assert_clean
+
+# Without a password option winvpn asks on the terminal, with echo off: run it
+# on a pseudo-terminal (script(1)) and type the password there.
+(sleep 1; printf '%s\n' "$LAB_PASS"; sleep 30) |
+	script -qfec "ip netns exec $IT_NS $WINVPN connect --no-script -u $LAB_USER $LAB_PPTPD_SERVER" \
+		/dev/null >"$IT_TMP/tty.out" 2>&1 &
+for i in $(seq 1 100); do grep -q '^connected ' "$IT_TMP/tty.out" && break; sleep 0.1; done
+grep -q 'Password: ' "$IT_TMP/tty.out" || it_fail "no password prompt on the terminal"
+grep -q '^connected ' "$IT_TMP/tty.out" || { cat "$IT_TMP/tty.out"; it_fail "no tunnel after the prompt"; }
+grep -qF "$LAB_PASS" "$IT_TMP/tty.out" && it_fail "the typed password was echoed"
+pkill -INT -f "$WINVPN connect --no-script" || true
+for i in $(seq 1 50); do pgrep -f "$WINVPN connect" >/dev/null || break; sleep 0.1; done
+it_ok "terminal prompt: asked, not echoed, connected"
+it_assert_clean
 it_done
