@@ -376,7 +376,8 @@ int esp_decap(struct esp_sa *sa, struct pkt *p, uint8_t *next_header)
 		    !EVP_DecryptUpdate(sa->cipher, NULL, &outl, hdr, ESP_HDR_LEN) ||
 		    !EVP_DecryptUpdate(sa->cipher, ct, &outl, ct, (int)ct_len) ||
 		    (size_t)outl != ct_len ||
-		    !EVP_CIPHER_CTX_ctrl(sa->cipher, EVP_CTRL_AEAD_SET_TAG, (int)sa->icv_len, icv)) {
+		    !EVP_CIPHER_CTX_ctrl(sa->cipher, EVP_CTRL_AEAD_SET_TAG, (int)sa->icv_len,
+					 icv)) {
 			ERR_clear_error();
 			return -EIO;
 		}

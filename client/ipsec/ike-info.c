@@ -60,7 +60,8 @@ static int info_send(struct ipsec *s, const struct info_pl *ip)
 	} else {
 		ikeb_msg_end(&b);
 	}
-	wv_dbg(s->log, "IKE", "sending INFORMATIONAL %u [ %s%s %s ]", msgid, s->keyed ? "HASH " : "",
+	wv_dbg(s->log, "IKE", "sending INFORMATIONAL %u [ %s%s %s ]", msgid,
+	       s->keyed ? "HASH " : "",
 	       ip->type == ISAKMP_PL_N ? "N" : "D",
 	       ip->type == ISAKMP_PL_N ? isakmp_notify_name(ip->notify) :
 	       ip->proto == ISAKMP_PROTO_ESP ? "ESP" : "ISAKMP");
@@ -135,7 +136,8 @@ static void suggest_p2(const struct ipsec *s, char *out, size_t cap)
 			have |= !memcmp(&p, &s->p2[k], sizeof(p));
 		if (have)
 			continue;
-		pos += (size_t)snprintf(out + pos, cap - MIN(pos, cap), "%s%s=%s%s", n ? " or " : "",
+		pos += (size_t)snprintf(out + pos, cap - MIN(pos, cap), "%s%s=%s%s",
+					n ? " or " : "",
 					IPSEC_SETTING_ESP, cand[i],
 					p.pfs_group ? " (with PFS)" : "");
 		n++;
@@ -156,31 +158,44 @@ enum wv_fail ike_notify_sentence(struct ipsec *s, uint16_t type, char *out, size
 		if (qm) {
 			ike_p2_list_str(s->p2, s->n_p2, list, sizeof(list));
 			suggest_p2(s, hint, sizeof(hint));
-			snprintf(out, cap, _("the gateway %s rejected all %u ESP (Quick Mode) proposals "
-					     "we offered: %s (it answered %s); set %s to one it "
-					     "accepts, for example %s"), s->gw_str, s->n_p2, list, name,
+			snprintf(out, cap,
+				 _("the gateway %s rejected all %u ESP (Quick Mode) proposals "
+				   "we offered: %s (it answered %s); set %s to one it "
+				   "accepts, for example %s"), s->gw_str, s->n_p2, list, name,
 				 IPSEC_SETTING_ESP, hint);
 		} else {
 			ike_p1_list_str(s->p1, s->n_p1, list, sizeof(list));
 			suggest_p1(s, hint, sizeof(hint));
-			snprintf(out, cap, _("the gateway %s rejected all %u IKE (Main Mode) proposals "
-					     "we offered: %s (it answered %s); set %s to one it "
-					     "accepts, for example %s"), s->gw_str, s->n_p1, list, name,
+			snprintf(out, cap,
+				 _("the gateway %s rejected all %u IKE (Main Mode) proposals "
+				   "we offered: %s (it answered %s); set %s to one it "
+				   "accepts, for example %s"), s->gw_str, s->n_p1, list, name,
 				 IPSEC_SETTING_IKE, hint);
 		}
 		return WV_FAIL_PROPOSAL;
 	case ISAKMP_N_INVALID_ID_INFORMATION:
 		if (qm) {
-			snprintf(out, cap, _("the gateway %s refused the traffic selectors we asked for "
-					     "(UDP port %u between %s and %s, %s; it answered %s): "
-					     "it is not set up for L2TP/IPsec in transport mode"),
+			snprintf(out, cap,
+				 _("the gateway %s refused the traffic selectors we asked for "
+				   "(UDP port %u between %s and %s, %s; it answered %s): "
+				   "it is not set up for L2TP/IPsec in transport mode"),
 				 s->gw_str, s->l2tp_port, s->local_str, s->gw_str,
 				 s->use_udp_esp ? "UDP-encapsulated transport mode" :
 				 "transport mode", name);
 			return WV_FAIL_PROPOSAL;
 		}
-		snprintf(out, cap, _("the gateway %s does not accept our identity (IPv4 address %s; "
-				     "it answered %s)"), s->gw_str, s->local_str, name);
+		snprintf(out, cap,
+			 _("the gateway %s does not accept our identity (IPv4 address %s; "
+			   "it answered %s)"), s->gw_str, s->local_str, name);
+		return WV_FAIL_AUTH;
+	case ISAKMP_N_INVALID_COOKIE:
+		/* SoftEther drops an IKE SA whose message 5 it cannot decrypt,
+		 * then answers our retransmission with INVALID-COOKIE. */
+		if (s->state != IKE_S_MM_AUTH)
+			break;
+		snprintf(out, cap, _("the pre-shared key does not match the gateway's (%s dropped "
+				     "the IKE SA after our encrypted identity and answered %s); "
+				     "check %s"), s->gw_str, name, IPSEC_SETTING_PSK);
 		return WV_FAIL_AUTH;
 	case ISAKMP_N_PAYLOAD_MALFORMED:
 	case ISAKMP_N_INVALID_PAYLOAD_TYPE:
@@ -243,11 +258,13 @@ static void info_notify(struct ipsec *s, const struct ike_notify *n, bool authen
 			return;
 		}
 		wv_info(s->log, "IKE", "the gateway %s reported %s%s", s->gw_str,
-			isakmp_notify_name(n->type), authenticated ? "" : " (unauthenticated, ignored)");
+			isakmp_notify_name(n->type),
+			authenticated ? "" : " (unauthenticated, ignored)");
 		return;
 	}
 	if (!authenticated) {
-		wv_dbg(s->log, "IKE", "ignoring an unauthenticated %s", isakmp_notify_name(n->type));
+		wv_dbg(s->log, "IKE", "ignoring an unauthenticated %s",
+		       isakmp_notify_name(n->type));
 		return;
 	}
 	switch (n->type) {
@@ -278,12 +295,29 @@ static void info_delete(struct ipsec *s, const struct ike_delete *d)
 
 	if (d->proto == ISAKMP_PROTO_ESP && d->spi_size == 4) {
 		for (i = 0; i < d->n_spi; i++) {
-			/* The gateway names the SA it receives on: our outbound. */
-			if (load_be32(d->spis + 4 * i) != s->spi_out || s->state != IKE_S_ESTABLISHED)
+			uint32_t spi = load_be32(d->spis + 4 * i);
+
+			/* A gateway names the SA it receives on (our outbound SPI),
+			 * but strongSwan names ours when it could not install the SA
+			 * it negotiated (quick_mode.c, spi_i); strongSwan itself
+			 * looks up both.  SPIs are random: either is this SA. */
+			if ((spi != s->spi_out && spi != s->spi_in) ||
+			    s->state != IKE_S_ESTABLISHED) {
+				wv_dbg(s->log, "IKE", "ignoring a Delete for ESP SPI %08x", spi);
 				continue;
+			}
+			/* Nothing is left to protect: end phase 1 too, so the gateway
+			 * does not keep a half-dead ISAKMP SA around. */
+			if (!s->isakmp_deleted) {
+				uint8_t cookies[16];
+
+				memcpy(cookies, s->icookie, 8);
+				memcpy(cookies + 8, s->rcookie, 8);
+				ike_info_send_delete(s, ISAKMP_PROTO_ISAKMP, cookies, 16);
+			}
 			ike_fail(s, WV_FAIL_PEER_DEAD,
-				 _("the gateway %s deleted the IPsec SA (it may have expired: winvpn "
-				   "does not rekey yet)"), s->gw_str);
+				 _("the gateway %s deleted the IPsec SA (it may have "
+				   "expired: winvpn does not rekey yet)"), s->gw_str);
 			return;
 		}
 		return;
@@ -291,14 +325,16 @@ static void info_delete(struct ipsec *s, const struct ike_delete *d)
 	if (d->proto == ISAKMP_PROTO_ISAKMP && d->spi_size == 16 &&
 	    !memcmp(d->spis, s->icookie, 8) && !memcmp(d->spis + 8, s->rcookie, 8)) {
 		if (s->state < IKE_S_ESTABLISHED) {
-			ike_fail(s, WV_FAIL_PROTOCOL, _("the gateway %s deleted the IKE SA during the "
+			ike_fail(s, WV_FAIL_PROTOCOL,
+				 _("the gateway %s deleted the IKE SA during the "
 						       "negotiation"), s->gw_str);
 			return;
 		}
 		/* Some gateways drop phase 1 once phase 2 is up; ESP goes on. */
 		s->isakmp_deleted = true;
 		wv_timer_cancel(s->loop, &s->dpd_timer);
-		wv_info(s->log, "IKE", "the gateway %s deleted the ISAKMP SA; the IPsec SA stays up",
+		wv_info(s->log, "IKE",
+			"the gateway %s deleted the ISAKMP SA; the IPsec SA stays up",
 			s->gw_str);
 	}
 }

@@ -258,8 +258,8 @@ void ike_established(struct ipsec *s);
 /* The UDP 4500 socket (bound to 4500 if free); 0 or -errno. */
 int ike_natt_open(struct ipsec *s);
 void ike_close_esp_raw(struct ipsec *s);
-/* ESP may go out as IP protocol 50 (a raw socket is open, or tests). */
-bool ike_can_raw_esp(const struct ipsec *s);
+/* ESP may go out as IP protocol 50 (a raw socket is or can be opened, or tests). */
+bool ike_can_raw_esp(struct ipsec *s);
 
 /* Test hooks, before ipsec_start(). */
 void ipsec_set_test_hooks(struct ipsec *s, const struct ipsec_test_hooks *h);

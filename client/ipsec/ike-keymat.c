@@ -130,7 +130,8 @@ int ike_expand_key(const char *md, const uint8_t *skeyid_e, size_t e_len, uint8_
 	}
 	/* K1 = prf(SKEYID_e, 0), K2 = prf(SKEYID_e, K1), ... */
 	while (done < key_len) {
-		struct ike_iov iov = done ? (struct ike_iov){ k, hlen } : (struct ike_iov){ &zero, 1 };
+		struct ike_iov iov = done ? (struct ike_iov){ k, hlen } : (struct ike_iov){ &zero,
+											   1 };
 		size_t n;
 
 		ret = ike_prf(md, skeyid_e, e_len, &iov, 1, k, NULL);
@@ -423,7 +424,8 @@ static EVP_PKEY *modp_pkey(const struct ike_dh_group *g, const BIGNUM *priv, con
 	/* A 2048-bit exponent buys nothing over twice the group's strength and
 	 * costs milliseconds per exchange (RFC 3526 §8 estimates). */
 	if (!priv && !pub &&
-	    !OSSL_PARAM_BLD_push_int(bld, OSSL_PKEY_PARAM_DH_PRIV_LEN, g->pub_len > 384 ? 512 : 320))
+	    !OSSL_PARAM_BLD_push_int(bld, OSSL_PKEY_PARAM_DH_PRIV_LEN,
+				     g->pub_len > 384 ? 512 : 320))
 		goto out;
 	if (priv && !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, priv))
 		goto out;
@@ -494,7 +496,8 @@ struct ike_dh *ike_dh_new(uint16_t group)
 							     (char *)ecp_curve(group), 0);
 		params[1] = OSSL_PARAM_construct_end();
 		kc = EVP_PKEY_CTX_new_from_name(wv_crypto_libctx(), "EC", NULL);
-		if (!kc || EVP_PKEY_keygen_init(kc) <= 0 || EVP_PKEY_CTX_set_params(kc, params) <= 0)
+		if (!kc || EVP_PKEY_keygen_init(kc) <= 0 || EVP_PKEY_CTX_set_params(kc,
+										    params) <= 0)
 			goto fail;
 	} else {
 		domain = modp_pkey(dh->g, NULL, NULL, EVP_PKEY_KEY_PARAMETERS);
@@ -598,7 +601,8 @@ static EVP_PKEY *peer_pkey(const struct ike_dh *dh, const uint8_t *peer)
 
 		/* 1 < y < p-1: anything else leaks or forces the shared secret
 		 * (RFC 2631 §2.1.5's partial check). */
-		if (y && p && pm1 && BN_sub(pm1, p, BN_value_one()) && BN_cmp(y, BN_value_one()) > 0 &&
+		if (y && p && pm1 && BN_sub(pm1, p, BN_value_one()) && BN_cmp(y,
+									      BN_value_one()) > 0 &&
 		    BN_cmp(y, pm1) < 0)
 			pkey = modp_pkey(dh->g, NULL, y, EVP_PKEY_PUBLIC_KEY);
 		BN_free(y);

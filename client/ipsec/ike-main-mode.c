@@ -182,7 +182,8 @@ static int mm_match(const struct ipsec *s, const struct ike_transform *t)
 	for (i = 0; i < s->n_p1; i++) {
 		const struct ike_p1_prop *p = &s->p1[i];
 
-		if (ike_tr_get(t, IKE_A_ENC, 0) != p->enc || ike_tr_get(t, IKE_A_HASH, 0) != p->hash ||
+		if (ike_tr_get(t, IKE_A_ENC, 0) != p->enc || ike_tr_get(t, IKE_A_HASH,
+									0) != p->hash ||
 		    ike_tr_get(t, IKE_A_GROUP, 0) != p->group)
 			continue;
 		if (p->enc == IKE_ENC_AES_CBC && ike_tr_get(t, IKE_A_KEY_LENGTH, 0) != p->key_bits)
@@ -195,7 +196,8 @@ static int mm_match(const struct ipsec *s, const struct ike_transform *t)
 static void transform_str(const struct ike_transform *t, char *out, size_t cap)
 {
 	snprintf(out, cap, "encryption %u/%u bits, hash %u, auth %u, group %u",
-		 (unsigned)ike_tr_get(t, IKE_A_ENC, 0), (unsigned)ike_tr_get(t, IKE_A_KEY_LENGTH, 0),
+		 (unsigned)ike_tr_get(t, IKE_A_ENC, 0), (unsigned)ike_tr_get(t, IKE_A_KEY_LENGTH,
+									     0),
 		 (unsigned)ike_tr_get(t, IKE_A_HASH, 0), (unsigned)ike_tr_get(t, IKE_A_AUTH, 0),
 		 (unsigned)ike_tr_get(t, IKE_A_GROUP, 0));
 }
@@ -211,7 +213,8 @@ static enum ike_status mm_process_2(struct ipsec *s, const struct ike_rx *rx)
 	if (ike_check_error_notify(s, rx))
 		return IKE_FAILED;
 	if (!pl) {
-		ike_fail(s, WV_FAIL_PROTOCOL, _("the gateway %s answered Main Mode 1 without an SA"),
+		ike_fail(s, WV_FAIL_PROTOCOL,
+			 _("the gateway %s answered Main Mode 1 without an SA"),
 			 s->gw_str);
 		return IKE_FAILED;
 	}
@@ -222,9 +225,11 @@ static enum ike_status mm_process_2(struct ipsec *s, const struct ike_rx *rx)
 	}
 	r = ike_sa_parse(pl->body, pl->len, sa);
 	/* RFC 2409 §5: the responder returns exactly one transform. */
-	if (r || sa->n_prop != 1 || sa->prop[0].proto != ISAKMP_PROTO_ISAKMP || sa->prop[0].count != 1) {
+	if (r || sa->n_prop != 1 || sa->prop[0].proto != ISAKMP_PROTO_ISAKMP ||
+	    sa->prop[0].count != 1) {
 		free(sa);
-		ike_fail(s, WV_FAIL_PROTOCOL, _("the gateway %s answered Main Mode 1 with a malformed "
+		ike_fail(s, WV_FAIL_PROTOCOL,
+			 _("the gateway %s answered Main Mode 1 with a malformed "
 					       "SA payload"), s->gw_str);
 		return IKE_FAILED;
 	}
@@ -234,7 +239,8 @@ static enum ike_status mm_process_2(struct ipsec *s, const struct ike_rx *rx)
 		transform_str(t, what, sizeof(what));
 		ike_p1_list_str(s->p1, s->n_p1, list, sizeof(list));
 		free(sa);
-		ike_fail(s, WV_FAIL_PROPOSAL, _("the gateway %s chose an IKE proposal we did not offer "
+		ike_fail(s, WV_FAIL_PROPOSAL,
+			 _("the gateway %s chose an IKE proposal we did not offer "
 					       "(%s); we offered %s"), s->gw_str, what, list);
 		return IKE_FAILED;
 	}
@@ -267,14 +273,16 @@ static enum ike_status mm_process_4(struct ipsec *s, const struct ike_rx *rx)
 	if (ike_check_error_notify(s, rx))
 		return IKE_FAILED;
 	if (!ke || !no || ke->len != g->pub_len) {
-		ike_fail(s, WV_FAIL_PROTOCOL, _("the gateway %s answered Main Mode 3 without a valid "
-					       "key exchange (KE %zu octets, %zu expected)"), s->gw_str,
+		ike_fail(s, WV_FAIL_PROTOCOL,
+			 _("the gateway %s answered Main Mode 3 without a valid "
+			   "key exchange (KE %zu octets, %zu expected)"), s->gw_str,
 			 ke ? ke->len : 0, g->pub_len);
 		return IKE_FAILED;
 	}
 	r = ike_dh_derive(s->dh, ke->body, ke->len, gxy);
 	if (r) {
-		ike_fail(s, WV_FAIL_PROTOCOL, _("the gateway %s sent an invalid Diffie-Hellman value"),
+		ike_fail(s, WV_FAIL_PROTOCOL,
+			 _("the gateway %s sent an invalid Diffie-Hellman value"),
 			 s->gw_str);
 		return IKE_FAILED;
 	}
@@ -313,8 +321,9 @@ static enum ike_status mm_process_6(struct ipsec *s, const struct ike_rx *rx)
 	if (ike_check_error_notify(s, rx))
 		return IKE_FAILED;
 	if (!id || !hash || hash->len != s->keys.hlen || ike_id_parse(id->body, id->len, &idr)) {
-		ike_fail(s, WV_FAIL_AUTH, _("the pre-shared key does not match the gateway's (Main Mode "
-					   "message 6 from %s makes no sense with our keys); check %s"),
+		ike_fail(s, WV_FAIL_AUTH,
+			 _("the pre-shared key does not match the gateway's (Main Mode "
+			   "message 6 from %s makes no sense with our keys); check %s"),
 			 s->gw_str, IPSEC_SETTING_PSK);
 		return IKE_FAILED;
 	}

@@ -166,7 +166,8 @@ static enum ike_status natd_process(struct ipsec *s, const struct ike_rx *rx)
 		return IKE_NEED_MORE;
 	if (s->natt == NATT_NONE) {
 		if (s->encap == IPSEC_ENCAP_FORCE)
-			wv_info(s->log, "IKE", "the gateway %s does not support NAT traversal: ESP goes "
+			wv_info(s->log, "IKE",
+				"the gateway %s does not support NAT traversal: ESP goes "
 				"as IP protocol 50 although UDP encapsulation was asked for",
 				s->gw_str);
 		s->use_udp_esp = false;
@@ -222,7 +223,8 @@ int ike_natt_float(struct ipsec *s)
 	int r = ike_natt_open(s);
 
 	if (r) {
-		ike_fail(s, WV_FAIL_LOCAL, _("cannot open a UDP socket for NAT traversal to %s:%u: %s"),
+		ike_fail(s, WV_FAIL_LOCAL,
+			 _("cannot open a UDP socket for NAT traversal to %s:%u: %s"),
 			 s->gw_str, s->natt_port, strerror(-r));
 		return r;
 	}

@@ -96,7 +96,8 @@ static int parse_one(const char *prop, size_t plen, bool esp, struct parsed *pp,
 		unsigned *cnt;
 
 		if (!t) {
-			snprintf(err, errlen, _("unknown algorithm '%.*s' in the %s proposal '%.*s'"),
+			snprintf(err, errlen,
+				 _("unknown algorithm '%.*s' in the %s proposal '%.*s'"),
 				 (int)tl, p, esp ? "ESP" : "IKE", (int)plen, prop);
 			return -EINVAL;
 		}
@@ -227,8 +228,9 @@ static int p2_add(const struct parsed *pp, const char *prop, size_t plen, void *
 		bool gcm = pp->enc[e]->esp_id == ESP_T_AES_GCM_16;
 
 		if (gcm && pp->n_integ) {
-			snprintf(err, errlen, _("the ESP proposal '%.*s' combines AES-GCM, which "
-						"authenticates itself, with an integrity algorithm"),
+			snprintf(err, errlen,
+				 _("the ESP proposal '%.*s' combines AES-GCM, which "
+				   "authenticates itself, with an integrity algorithm"),
 				 (int)plen, prop);
 			return -EINVAL;
 		}

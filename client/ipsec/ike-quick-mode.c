@@ -63,8 +63,9 @@ static enum ike_status qm_build_1(struct ipsec *s, struct ike_buf *b)
 
 	if (!s->use_udp_esp && !ike_can_raw_esp(s)) {
 		ike_fail(s, WV_FAIL_LOCAL,
-			 _("the gateway %s is not behind NAT and does not support NAT traversal, so "
-			   "ESP must go as IP protocol 50, which needs root or CAP_NET_RAW"),
+			 _("the gateway %s is not behind NAT and does not support NAT "
+			   "traversal, so ESP must go as IP protocol 50, which needs root "
+			   "or CAP_NET_RAW"),
 			 s->gw_str);
 		return IKE_FAILED;
 	}
@@ -86,7 +87,8 @@ static enum ike_status qm_build_1(struct ipsec *s, struct ike_buf *b)
 	if (pfs) {
 		s->qm_dh = ike_dh_new(pfs);
 		if (!s->qm_dh) {
-			ike_fail(s, WV_FAIL_LOCAL, _("cannot create a Diffie-Hellman key (group %u)"),
+			ike_fail(s, WV_FAIL_LOCAL,
+				 _("cannot create a Diffie-Hellman key (group %u)"),
 				 pfs);
 			return IKE_FAILED;
 		}
@@ -215,7 +217,8 @@ static void qm_lifetimes(struct ipsec *s, const struct ike_transform *t,
 				 v && v < s->esp_life_got)
 				s->esp_life_got = (uint32_t)v;
 		}
-		wv_info(s->log, "IKE", "the gateway set the IPsec SA's lifetime (RESPONDER-LIFETIME): "
+		wv_info(s->log, "IKE",
+			"the gateway set the IPsec SA's lifetime (RESPONDER-LIFETIME): "
 			"%u s", s->esp_life_got);
 	}
 }
@@ -226,14 +229,16 @@ static void qm_log_ids(struct ipsec *s, const struct ike_rx *rx)
 	const struct ike_pl *cr = ike_payloads_find(&rx->pl, ISAKMP_PL_ID, 1);
 	struct ike_id a, b;
 
-	if (!ci || !cr || ike_id_parse(ci->body, ci->len, &a) || ike_id_parse(cr->body, cr->len, &b))
+	if (!ci || !cr || ike_id_parse(ci->body, ci->len, &a) || ike_id_parse(cr->body, cr->len,
+									      &b))
 		return;
 	/* windows-interop.md §1.4: servers may narrow or change the selectors
 	 * (port 0, another protocol, a subnet); be lenient, say so. */
 	if (a.type != IKE_ID_IPV4_ADDR || b.type != IKE_ID_IPV4_ADDR || a.proto != 17 ||
 	    b.proto != 17 || a.port != s->l2tp_port || b.port != s->l2tp_port ||
 	    memcmp(a.data, &s->local.s_addr, 4) || memcmp(b.data, &s->gw.s_addr, 4))
-		wv_info(s->log, "IKE", "the gateway answered with other traffic selectors (types %u/%u, "
+		wv_info(s->log, "IKE",
+			"the gateway answered with other traffic selectors (types %u/%u, "
 			"protocols %u/%u, ports %u/%u); accepting them", a.type, b.type, a.proto,
 			b.proto, a.port, b.port);
 }
@@ -256,7 +261,8 @@ static enum ike_status qm_process_2(struct ipsec *s, const struct ike_rx *rx)
 	if (!hash || hash->type != ISAKMP_PL_HASH || hash->len != s->keys.hlen) {
 		if (ike_check_error_notify(s, rx))
 			return IKE_FAILED;
-		ike_fail(s, WV_FAIL_PROTOCOL, _("the gateway %s answered Quick Mode without HASH(2)"),
+		ike_fail(s, WV_FAIL_PROTOCOL,
+			 _("the gateway %s answered Quick Mode without HASH(2)"),
 			 s->gw_str);
 		return IKE_FAILED;
 	}
@@ -283,7 +289,8 @@ static enum ike_status qm_process_2(struct ipsec *s, const struct ike_rx *rx)
 	r = ike_sa_parse(sapl->body, sapl->len, sa);
 	if (r || sa->n_prop != 1 || sa->prop[0].proto != ISAKMP_PROTO_ESP ||
 	    sa->prop[0].spi_size != 4 || sa->prop[0].count != 1) {
-		ike_fail(s, WV_FAIL_PROTOCOL, _("the gateway %s answered Quick Mode with a malformed "
+		ike_fail(s, WV_FAIL_PROTOCOL,
+			 _("the gateway %s answered Quick Mode with a malformed "
 					       "SA payload"), s->gw_str);
 		goto fail;
 	}
@@ -312,8 +319,10 @@ static enum ike_status qm_process_2(struct ipsec *s, const struct ike_rx *rx)
 	if (s->qm_dh) {
 		const struct ike_dh_group *g = ike_dh_get_group(s->qm_dh);
 
-		if (!ke || ke->len != g->pub_len || ike_dh_derive(s->qm_dh, ke->body, ke->len, gqm)) {
-			ike_fail(s, WV_FAIL_PROTOCOL, _("the gateway %s sent no valid key exchange for "
+		if (!ke || ke->len != g->pub_len || ike_dh_derive(s->qm_dh, ke->body, ke->len,
+								  gqm)) {
+			ike_fail(s, WV_FAIL_PROTOCOL,
+				 _("the gateway %s sent no valid key exchange for "
 						       "PFS in Quick Mode"), s->gw_str);
 			goto fail;
 		}

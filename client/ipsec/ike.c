@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <openssl/crypto.h>
 
@@ -24,7 +25,9 @@
 #include "rd.h"
 #include "ike-int.h"
 
-#define RX_BATCH 16            /* datagrams per wake-up and socket */
+#define RX_BATCH 16            /* datagrams per recvmmsg() */
+#define RX_ROUNDS 4            /* recvmmsg() calls per wake-up, then let others run */
+#define IPSEC_RCVBUF (4 << 20)
 
 static const char *const ike_state_names[] = {
 	[IKE_S_IDLE] = "idle",
@@ -252,19 +255,20 @@ static void ike_on_retransmit(void *arg)
 		switch (s->state) {
 		case IKE_S_MM_SA:
 			ike_fail(s, WV_FAIL_UNREACHABLE,
-				 _("the gateway %s did not answer IKE on UDP %u (%u tries)"), s->gw_str,
-				 s->ike_port, s->tx_tries);
+				 _("the gateway %s did not answer IKE on UDP %u (%u tries)"),
+				 s->gw_str, s->ike_port, s->tx_tries);
 			break;
 		case IKE_S_MM_AUTH:
 			ike_fail(s, WV_FAIL_AUTH,
-				 _("the gateway %s did not answer our encrypted identity (Main Mode "
-				   "message 5, %u tries): the pre-shared key most likely does not "
-				   "match the gateway's%s"), s->gw_str, s->tx_tries, via);
+				 _("the gateway %s did not answer our encrypted identity "
+				   "(Main Mode message 5, %u tries): the pre-shared key most "
+				   "likely does not match the gateway's%s"), s->gw_str,
+				 s->tx_tries, via);
 			break;
 		case IKE_S_QM:
 			ike_fail(s, WV_FAIL_PEER_DEAD,
-				 _("the gateway %s did not answer Quick Mode (%u tries)%s"), s->gw_str,
-				 s->tx_tries, via);
+				 _("the gateway %s did not answer Quick Mode (%u tries)%s"),
+				 s->gw_str, s->tx_tries, via);
 			break;
 		default:
 			ike_fail(s, WV_FAIL_PEER_DEAD,
@@ -347,6 +351,9 @@ static void ike_exchange_build_send(struct ipsec *s)
 	for (i = 0; i < s->n_tasks; i++) {
 		enum ike_status st = s->tasks[i]->build(s, &b);
 
+		if (st == IKE_FAILED && !ike_gone(s))
+			ike_fail(s, WV_FAIL_LOCAL, "IKE task %s cannot build in state %s",
+				 s->tasks[i]->name, ike_state_name(s->state));
 		if (st == IKE_FAILED || ike_gone(s))
 			return;
 		if (i == 0)
@@ -398,6 +405,9 @@ static void ike_exchange_process(struct ipsec *s, const struct ike_rx *rx)
 	for (i = 0; i < s->n_tasks; i++) {
 		enum ike_status st = s->tasks[i]->process(s, rx);
 
+		if (st == IKE_FAILED && !ike_gone(s))
+			ike_fail(s, WV_FAIL_PROTOCOL, "IKE task %s cannot process in state %s",
+				 s->tasks[i]->name, ike_state_name(s->state));
 		if (st == IKE_FAILED || ike_gone(s))
 			return;
 		if (i == 0)
@@ -477,6 +487,7 @@ static void ike_input_info(struct ipsec *s, const struct isakmp_hdr *h, const ui
 			wv_dbg(s->log, "IKE", "dropping a malformed INFORMATIONAL message");
 			return;
 		}
+		ike_log_msg(s, "received", buf, h->len, rx.body, rx.body_len);
 		ike_info_process(s, &rx, false);
 		return;
 	}
@@ -493,6 +504,7 @@ static void ike_input_info(struct ipsec *s, const struct isakmp_hdr *h, const ui
 	rx.body_len = h->len - ISAKMP_HDR_LEN;
 	if (ike_payloads_parse(h->next, rx.body, rx.body_len, &rx.pl) || !ike_info_hash_ok(s, &rx))
 		goto bad;
+	ike_log_msg(s, "received", buf, h->len, rx.body, rx.body_len);
 	s->last_rx_ms = ike_now(s);
 	ike_info_process(s, &rx, true);
 	wv_wipe(plain, sizeof(plain));
@@ -531,7 +543,8 @@ static void ike_input_id_prot(struct ipsec *s, const struct isakmp_hdr *h, const
 	if (enc != (s->state == IKE_S_MM_AUTH)) {
 		if (s->state == IKE_S_MM_AUTH)
 			return;
-		ike_fail(s, WV_FAIL_PROTOCOL, _("the gateway %s sent an encrypted Main Mode message "
+		ike_fail(s, WV_FAIL_PROTOCOL,
+			 _("the gateway %s sent an encrypted Main Mode message "
 					       "before the keys were agreed"), s->gw_str);
 		return;
 	}
@@ -576,7 +589,8 @@ static void ike_input_quick(struct ipsec *s, const struct isakmp_hdr *h, const u
 	if (h->msgid != s->qm_msgid) {
 		/* The gateway starting its own Quick Mode (a rekey as initiator):
 		 * we only initiate. */
-		wv_info(s->log, "IKE", "ignoring a Quick Mode exchange the gateway started (message "
+		wv_info(s->log, "IKE",
+			"ignoring a Quick Mode exchange the gateway started (message "
 			"ID %08x); winvpn only initiates Quick Mode", h->msgid);
 		return;
 	}
@@ -743,6 +757,10 @@ static void ike_socket_error(struct ipsec *s, int err, uint16_t port)
 		ike_fail(s, WV_FAIL_UNREACHABLE,
 			 _("the gateway %s refused IKE on UDP %u (ICMP port unreachable): no IPsec "
 			   "server listens there"), s->gw_str, port);
+	else if (err == ECONNREFUSED && port == s->natt_port && s->state < IKE_S_ESTABLISHED)
+		ike_fail(s, WV_FAIL_UNREACHABLE,
+			 _("the gateway %s refused NAT traversal on UDP %u (ICMP port "
+			   "unreachable)"), s->gw_str, port);
 	else if (err != EAGAIN && err != EINTR)
 		wv_dbg(s->log, "IKE", "receiving from %s:%u: %s", s->gw_str, port, strerror(err));
 }
@@ -766,61 +784,86 @@ static void ike_on_ike_fd(void *arg, uint32_t events)
 	ike_leave(s);
 }
 
+/* The raw socket's datagrams carry the IPv4 header. */
+static void ike_esp_raw_datagram(struct ipsec *s, struct pkt *p)
+{
+	size_t plen = 0;
+	int ihl = esp_ip_strip(p->data, p->len, &plen);
+
+	if (ihl < 0) {
+		pkt_free(p);
+		return;
+	}
+	pkt_pull(p, (size_t)ihl);
+	p->len = plen;
+	ike_esp_input(s, p);
+}
+
+/* The data sockets are read in batches (recvmmsg) straight into packet
+ * buffers, so ESP is decrypted in place without a copy. */
+static void ike_rx_batch(struct ipsec *s, const int *fdp, uint16_t port,
+			 void (*handle)(struct ipsec *s, struct pkt *p))
+{
+	struct pkt *pk[RX_BATCH];
+	struct mmsghdr mm[RX_BATCH];
+	struct iovec iov[RX_BATCH];
+	int round, i, n, have;
+
+	for (round = 0; round < RX_ROUNDS && !ike_gone(s) && *fdp >= 0; round++) {
+		for (have = 0; have < RX_BATCH; have++) {
+			pk[have] = pkt_alloc();
+			if (!pk[have])
+				break;
+			iov[have].iov_base = pk[have]->data;
+			iov[have].iov_len = pkt_tailroom(pk[have]);
+			memset(&mm[have], 0, sizeof(mm[have]));
+			mm[have].msg_hdr.msg_iov = &iov[have];
+			mm[have].msg_hdr.msg_iovlen = 1;
+		}
+		n = have ? recvmmsg(*fdp, mm, (unsigned)have, MSG_DONTWAIT, NULL) : -1;
+		if (n < 0 && have)
+			ike_socket_error(s, errno, port);
+		for (i = 0; i < n; i++) {
+			pk[i]->len = mm[i].msg_len;
+			/* down() may have closed everything on the way */
+			if (ike_gone(s))
+				pkt_free(pk[i]);
+			else
+				handle(s, pk[i]);
+		}
+		for (i = n < 0 ? 0 : n; i < have; i++)
+			pkt_free(pk[i]);
+		if (n < have)
+			break;
+	}
+}
+
 static void ike_on_natt_fd(void *arg, uint32_t events)
 {
 	struct ipsec *s = arg;
-	int i;
 
 	ike_enter(s);
-	for (i = 0; i < RX_BATCH && !ike_gone(s) && s->natt_fd >= 0; i++) {
-		struct pkt *p = pkt_alloc();
-		ssize_t n;
-
-		if (!p)
-			break;
-		n = recv(s->natt_fd, p->data, pkt_tailroom(p), MSG_DONTWAIT);
-		if (n < 0) {
-			pkt_free(p);
-			ike_socket_error(s, errno, s->natt_port);
-			break;
-		}
-		p->len = (size_t)n;
-		ike_natt_datagram(s, p);
-	}
+	ike_rx_batch(s, &s->natt_fd, s->natt_port, ike_natt_datagram);
 	ike_leave(s);
 }
 
 static void ike_on_esp_fd(void *arg, uint32_t events)
 {
 	struct ipsec *s = arg;
-	int i;
 
 	ike_enter(s);
-	for (i = 0; i < RX_BATCH && !ike_gone(s) && s->esp_fd >= 0; i++) {
-		struct pkt *p = pkt_alloc();
-		size_t plen = 0;
-		ssize_t n;
-		int ihl;
-
-		if (!p)
-			break;
-		n = recv(s->esp_fd, p->data, pkt_tailroom(p), MSG_DONTWAIT);
-		if (n < 0) {
-			pkt_free(p);
-			break;
-		}
-		/* A raw socket hands over the IPv4 header too. */
-		ihl = esp_ip_strip(p->data, (size_t)n, &plen);
-		if (ihl < 0) {
-			pkt_free(p);
-			continue;
-		}
-		p->len = (size_t)n;
-		pkt_pull(p, (size_t)ihl);
-		p->len = plen;
-		ike_esp_input(s, p);
-	}
+	ike_rx_batch(s, &s->esp_fd, 0, ike_esp_raw_datagram);
 	ike_leave(s);
+}
+
+/* Room for bursts: a full queue on the raw socket makes Linux answer with
+ * ICMP errors (the GRE link found this out), and UDP drops silently. */
+static void ike_big_rcvbuf(int fd)
+{
+	int sz = IPSEC_RCVBUF;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 }
 
 /* A UDP socket bound to port `want` (or any port if taken) and connected to
@@ -879,6 +922,7 @@ int ike_natt_open(struct ipsec *s)
 	fd = ike_udp_open(s, 4500, s->natt_port, &s->local_natt_port, ike_on_natt_fd);
 	if (fd < 0)
 		return fd;
+	ike_big_rcvbuf(fd);
 	s->natt_fd = fd;
 	return 0;
 }
@@ -891,6 +935,7 @@ static int ike_esp_open(struct ipsec *s)
 	fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 50);
 	if (fd < 0)
 		return -errno;
+	ike_big_rcvbuf(fd);
 	if (connect(fd, (struct sockaddr *)&ra, sizeof(ra)) < 0) {
 		r = -errno;
 		close(fd);
@@ -914,8 +959,12 @@ void ike_close_esp_raw(struct ipsec *s)
 	}
 }
 
-bool ike_can_raw_esp(const struct ipsec *s)
+bool ike_can_raw_esp(struct ipsec *s)
 {
+	/* UDP encapsulation was asked for, but the gateway cannot do it: try
+	 * protocol 50 after all. */
+	if (!s->has_hooks && s->esp_fd < 0)
+		ike_esp_open(s);
 	return s->has_hooks || s->esp_fd >= 0;
 }
 
@@ -983,7 +1032,8 @@ struct ipsec *ipsec_new(struct wv_loop *loop, const struct wv_log *log,
 		*err = NULL;
 	if (!cfg->psk || !*cfg->psk) {
 		if (err)
-			*err = xstrdup(_("L2TP/IPsec needs a pre-shared key (" IPSEC_SETTING_PSK ")"));
+			*err = xstrdup(_("L2TP/IPsec needs a pre-shared key "
+					 "(" IPSEC_SETTING_PSK ")"));
 		return NULL;
 	}
 	s = calloc(1, sizeof(*s));
@@ -1006,9 +1056,11 @@ struct ipsec *ipsec_new(struct wv_loop *loop, const struct wv_log *log,
 	s->esp_life = cfg->esp_lifetime_s ? cfg->esp_lifetime_s : 3600;
 	s->dpd_delay = cfg->dpd_delay_s ? cfg->dpd_delay_s : 30;
 	s->dpd_off = cfg->dpd_off;
-	if (ike_p1_props_parse(cfg->ike && *cfg->ike ? cfg->ike : IPSEC_DEFAULT_IKE, s->p1, &s->n_p1,
+	if (ike_p1_props_parse(cfg->ike && *cfg->ike ? cfg->ike : IPSEC_DEFAULT_IKE, s->p1,
+			       &s->n_p1,
 			       msg, sizeof(msg)) ||
-	    ike_p2_props_parse(cfg->esp && *cfg->esp ? cfg->esp : IPSEC_DEFAULT_ESP, s->p2, &s->n_p2,
+	    ike_p2_props_parse(cfg->esp && *cfg->esp ? cfg->esp : IPSEC_DEFAULT_ESP, s->p2,
+			       &s->n_p2,
 			       msg, sizeof(msg))) {
 		if (err)
 			*err = xstrdup(msg);
@@ -1056,7 +1108,8 @@ int ipsec_start(struct ipsec *s)
 	} else {
 		fd = ike_udp_open(s, 500, s->ike_port, &s->local_ike_port, ike_on_ike_fd);
 		if (fd < 0) {
-			ike_fail_later(s, WV_FAIL_LOCAL, _("cannot open a UDP socket for IKE to %s: %s"),
+			ike_fail_later(s, WV_FAIL_LOCAL,
+				       _("cannot open a UDP socket for IKE to %s: %s"),
 				       s->gw_str, strerror(-fd));
 			goto out;
 		}
