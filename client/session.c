@@ -14,6 +14,9 @@
 #include "pkt.h"
 #include "ppp/ppp.h"
 #include "pptp/pptp.h"
+#include "l2tp/l2tp.h"
+#include "l2tp/l2tp-ipsec.h"
+#include "ipsec/ipsec.h"
 #include "session.h"
 #include "settings.h"
 #include "tun.h"
@@ -33,6 +36,7 @@ struct wv_session {
 	struct wv_log log;
 	struct wv_loop *loop;
 	const struct wv_proto *proto;
+	const char *display;             /* the protocol's name as this session runs it */
 
 	struct in_addr gateway;
 	char gateway_str[INET_ADDRSTRLEN];
@@ -40,6 +44,7 @@ struct wv_session {
 	int tun_fd;
 
 	void *link;
+	const struct wv_link_ops *link_ops;
 	bool link_up;
 	struct ppp *ppp;
 	struct ppp_config pcfg;
@@ -55,7 +60,7 @@ struct wv_session {
 
 static void *pptp_link_new(struct wv_loop *loop, const struct wv_log *log,
 			   const struct wv_settings *st, struct in_addr gateway,
-			   const struct wv_link_events *ev, void *arg)
+			   const struct wv_link_events *ev, void *arg, char **err)
 {
 	struct pptp_config cfg = {
 		.gateway = gateway,
@@ -64,8 +69,67 @@ static void *pptp_link_new(struct wv_loop *loop, const struct wv_log *log,
 		.hostname = "",
 		.connect_timeout_ms = 10000,
 	};
+	void *link = pptp_new(loop, log, &cfg, ev, arg);
 
-	return pptp_new(loop, log, &cfg, ev, arg);
+	if (!link && err)
+		*err = strdup(_("out of memory"));
+	return link;
+}
+
+static const struct wv_link_ops *pptp_ops_for(const struct wv_settings *st)
+{
+	(void)st;
+	return &pptp_link_ops;
+}
+
+static bool l2tp_with_ipsec(const struct wv_settings *st)
+{
+	return wv_settings_bool(st, NM_WINVPN_KEY_IPSEC_ENABLED);
+}
+
+static void *l2tp_link_new(struct wv_loop *loop, const struct wv_log *log,
+			   const struct wv_settings *st, struct in_addr gateway,
+			   const struct wv_link_events *ev, void *arg, char **err)
+{
+	struct l2tp_config lc = {
+		.gateway = gateway,
+		.port = (uint16_t)(wv_settings_get(st, NM_WINVPN_KEY_PORT) ?
+				   wv_settings_uint(st, NM_WINVPN_KEY_PORT) : 0),
+		.ephemeral_port = wv_settings_bool(st, NM_WINVPN_KEY_EPHEMERAL_PORT),
+	};
+	struct ipsec_config ic = {
+		.gateway = gateway,
+		.psk = wv_settings_secret(st, NM_WINVPN_KEY_IPSEC_PSK),
+		.ike = wv_settings_str(st, NM_WINVPN_KEY_IPSEC_IKE),
+		.esp = wv_settings_str(st, NM_WINVPN_KEY_IPSEC_ESP),
+		.encap = wv_settings_bool(st, NM_WINVPN_KEY_IPSEC_FORCEENCAPS) ?
+			 IPSEC_ENCAP_FORCE : IPSEC_ENCAP_AUTO,
+		.ike_lifetime_s = wv_settings_uint(st, NM_WINVPN_KEY_IPSEC_IKELIFETIME),
+		.esp_lifetime_s = wv_settings_uint(st, NM_WINVPN_KEY_IPSEC_SALIFETIME),
+	};
+	void *link;
+
+	if (!l2tp_with_ipsec(st)) {
+		wv_info(log, "L2TP", _("warning: L2TP without IPsec (ipsec-enabled=no): the "
+				       "tunnel is not encrypted; anyone on the path can read and "
+				       "alter the traffic"));
+		link = l2tp_new(loop, log, &lc, ev, arg);
+		if (!link && err)
+			*err = strdup(_("out of memory"));
+		return link;
+	}
+	if (!ic.psk || !*ic.psk) {
+		if (err)
+			*err = strdup(_("L2TP/IPsec needs the gateway's pre-shared key: set "
+					"ipsec-psk (or ipsec-enabled=no for plain L2TP)"));
+		return NULL;
+	}
+	return l2tp_ipsec_new(loop, log, &lc, &ic, ev, arg, err);
+}
+
+static const struct wv_link_ops *l2tp_ops_for(const struct wv_settings *st)
+{
+	return l2tp_with_ipsec(st) ? &l2tp_ipsec_link_ops : &l2tp_link_ops;
 }
 
 static const struct wv_proto protos[] = {
@@ -73,8 +137,16 @@ static const struct wv_proto protos[] = {
 		.name = "pptp",
 		.display = "PPTP",
 		.mppe_possible = true,
-		.ops = &pptp_link_ops,
 		.link_new = pptp_link_new,
+		.ops_for = pptp_ops_for,
+	},
+	{
+		.name = "l2tp",
+		.display = "L2TP/IPsec",
+		.display_plain = "L2TP",
+		.mppe_possible = false,
+		.link_new = l2tp_link_new,
+		.ops_for = l2tp_ops_for,
 	},
 };
 
@@ -143,7 +215,7 @@ static void stop_link(struct wv_session *s)
 	if (!wv_timer_armed(&s->stop_timer))
 		wv_timer_arm(s->loop, &s->stop_timer, STOP_TIMEOUT_MS);
 	if (s->link)
-		s->proto->ops->stop(s->link);
+		s->link_ops->stop(s->link);
 	else
 		finish(s);
 }
@@ -155,7 +227,7 @@ static void on_link_up(void *arg)
 	struct wv_session *s = arg;
 
 	s->link_up = true;
-	wv_info(&s->log, "NET", _("%s call to %s is up; starting PPP"), s->proto->display,
+	wv_info(&s->log, "NET", _("%s call to %s is up; starting PPP"), s->display,
 		s->gateway_str);
 	if (s->stopping) {
 		stop_link(s);
@@ -200,7 +272,7 @@ static int on_ppp_send(void *arg, struct pkt *p)
 		pkt_free(p);
 		return -ENOTCONN;
 	}
-	return s->proto->ops->send(s->link, p);
+	return s->link_ops->send(s->link, p);
 }
 
 static void on_ppp_progress(void *arg, enum wv_state st)
@@ -413,7 +485,7 @@ void wv_session_free(struct wv_session *s)
 	if (s->ppp)
 		ppp_free(s->ppp);
 	if (s->link)
-		s->proto->ops->free(s->link);
+		s->link_ops->free(s->link);
 	close_tun(s);
 	if (s->loop) {
 		wv_timer_cancel(s->loop, &s->connect_timer);
@@ -453,7 +525,7 @@ static int resolve_gateway(struct wv_session *s)
 
 int wv_session_start(struct wv_session *s)
 {
-	char msg[256];
+	char msg[256], *lerr = NULL;
 	int r;
 
 	set_state(s, WV_STATE_CONNECTING);
@@ -471,19 +543,30 @@ int wv_session_start(struct wv_session *s)
 	}
 	wv_loop_add_fd(s->loop, s->tun_fd, EPOLLIN, on_tun, s);
 	s->ppp = ppp_new(s->loop, &s->log, &s->pcfg, &ppp_events, s);
-	s->link = s->proto->link_new(s->loop, &s->log, s->st, s->gateway, &link_events, s);
-	if (!s->ppp || !s->link) {
+	if (!s->ppp) {
 		r = -ENOMEM;
 		note_failure(s, WV_FAIL_LOCAL, _("out of memory"));
 		goto fail;
 	}
+	s->link_ops = s->proto->ops_for(s->st);
+	s->display = s->proto->display;
+	if (s->proto->display_plain && !wv_settings_bool(s->st, NM_WINVPN_KEY_IPSEC_ENABLED))
+		s->display = s->proto->display_plain;
+	s->link = s->proto->link_new(s->loop, &s->log, s->st, s->gateway, &link_events, s,
+				     &lerr);
+	if (!s->link) {
+		r = -EINVAL;
+		note_failure(s, WV_FAIL_CONFIG, lerr ? lerr : _("out of memory"));
+		free(lerr);
+		goto fail;
+	}
 	wv_info(&s->log, "NET", _("connecting to %s (%s) with %s on %s"),
-		wv_settings_str(s->st, NM_WINVPN_KEY_GATEWAY), s->gateway_str, s->proto->display,
+		wv_settings_str(s->st, NM_WINVPN_KEY_GATEWAY), s->gateway_str, s->display,
 		s->ifname);
 	wv_timer_arm(s->loop, &s->connect_timer, CONNECT_TIMEOUT_MS);
-	r = s->proto->ops->start(s->link);
+	r = s->link_ops->start(s->link);
 	if (r < 0) {
-		snprintf(msg, sizeof(msg), _("cannot start %s: %s"), s->proto->display,
+		snprintf(msg, sizeof(msg), _("cannot start %s: %s"), s->display,
 			 strerror(-r));
 		note_failure(s, WV_FAIL_LOCAL, msg);
 		goto fail;

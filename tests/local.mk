@@ -19,4 +19,5 @@ TESTS += \
 	tests/integration/pptp-auth-methods.sh \
 	tests/integration/pptp-failures.sh \
 	tests/integration/pptp-secrets.sh \
-	tests/integration/pptp-dead-peer.sh
+	tests/integration/pptp-dead-peer.sh \
+	tests/integration/l2tp-plain.sh

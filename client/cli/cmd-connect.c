@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "settings.h"
 
 int cli_verbosity;
 
@@ -27,21 +28,23 @@ struct connect_ctx {
 };
 
 static const char connect_usage[] =
-	N_("Usage: winvpn connect [-c PROFILE] [-p pptp] [-u USER] [-d DOMAIN] [-o KEY=VALUE]...\n"
-	   "                      [--passwd-on-stdin | --passwd-fd N] [-s SCRIPT | --no-script]\n"
+	N_("Usage: winvpn connect [-c PROFILE] [-p pptp|l2tp] [-u USER] [-d DOMAIN] [-o KEY=VALUE]...\n"
+	   "                      [--passwd-on-stdin | --passwd-fd N] [--psk-fd N]\n"
+	   "                      [-s SCRIPT | --no-script]\n"
 	   "                      [-v]... [-q] [GATEWAY]\n");
 
 static const char connect_help[] =
-	N_("\nConnects to a PPTP gateway and carries traffic through a TUN device until\n"
-	   "interrupted (Ctrl-C, SIGTERM) or the gateway ends the session.\n\n"
+	N_("\nConnects to a PPTP or L2TP/IPsec gateway and carries traffic through a TUN\n"
+	   "device until interrupted (Ctrl-C, SIGTERM) or the gateway ends the session.\n\n"
 	   "  -c, --profile FILE     settings file: 'key = value' lines with NetworkManager's\n"
 	   "                         vpn.data keys (see 'winvpn keys')\n"
-	   "  -p, --protocol NAME    pptp\n"
+	   "  -p, --protocol NAME    pptp, or l2tp (L2TP/IPsec)\n"
 	   "  -u, --user NAME        user name\n"
 	   "  -d, --domain NAME      NT domain (sent as DOMAIN\\user)\n"
 	   "  -o, --set KEY=VALUE    any other setting; secrets are refused here\n"
 	   "      --passwd-on-stdin  read the password from the first line of standard input\n"
 	   "      --passwd-fd N      read the password from file descriptor N\n"
+	   "      --psk-fd N         read the L2TP/IPsec pre-shared key from file descriptor N\n"
 	   "  -s, --script PATH      vpnc-script to configure addresses, routes and DNS\n"
 	   "                         (default " DEFAULT_VPNC_SCRIPT ")\n"
 	   "      --no-script        configure nothing; print the configuration instead\n"
@@ -49,8 +52,9 @@ static const char connect_help[] =
 	   "                         traces; never shows passwords)\n"
 	   "  -q, --quiet            errors only\n"
 	   "  -h, --help             this help\n\n"
-	   "Without a password option, the password comes from the profile (which must\n"
-	   "not be readable by others) or is asked for on the terminal.\n");
+	   "Without a password option, the password (and for L2TP/IPsec the pre-shared\n"
+	   "key) comes from the profile (which must not be readable by others) or is\n"
+	   "asked for on the terminal.\n");
 
 void cli_log(void *arg, enum wv_log_level lvl, const char *subsys, const char *msg)
 {
@@ -110,10 +114,10 @@ static int check_profile_secret(const char *path, const struct wv_settings *st)
 {
 	struct stat sb;
 
-	if (!wv_settings_get(st, "password"))
+	if (!wv_settings_get(st, "password") && !wv_settings_get(st, "ipsec-psk"))
 		return 0;
 	if (stat(path, &sb) == 0 && (sb.st_mode & (S_IRWXG | S_IRWXO))) {
-		fprintf(stderr, _("winvpn: %s holds a password but is readable by others "
+		fprintf(stderr, _("winvpn: %s holds a secret but is readable by others "
 				  "(mode %03o); run: chmod 600 %s\n"),
 			path, (unsigned)(sb.st_mode & 0777), path);
 		return -EPERM;
@@ -137,6 +141,20 @@ static int set_or_complain(struct wv_settings *st, const char *key, const char *
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* Hands a secret read by us to the settings, and wipes our copy. */
+static int store_secret(struct wv_settings *st, const char *key, char *value)
+{
+	char *err = NULL;
+	int r = wv_settings_set_secret(st, key, value, &err);
+
+	wv_free_secret(value);
+	if (r < 0) {
+		fprintf(stderr, "winvpn: %s\n", err);
+		free(err);
+	}
+	return r;
 }
 
 /* Runs the session under our own poll loop, as any host program may. */
@@ -198,6 +216,7 @@ int cmd_connect(int argc, char **argv)
 		{ "set", required_argument, NULL, 'o' },
 		{ "passwd-on-stdin", no_argument, NULL, 'P' },
 		{ "passwd-fd", required_argument, NULL, 'F' },
+		{ "psk-fd", required_argument, NULL, 'K' },
 		{ "script", required_argument, NULL, 's' },
 		{ "no-script", no_argument, NULL, 'N' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -211,7 +230,7 @@ int cmd_connect(int argc, char **argv)
 	struct wv_session *s = NULL;
 	const char *profile = NULL, *serr = NULL;
 	char *err = NULL, *password = NULL;
-	int c, passwd_fd = -1, rc = CLI_EXIT_USAGE;
+	int c, passwd_fd = -1, psk_fd = -1, rc = CLI_EXIT_USAGE;
 
 	cli_verbosity = WV_LOG_INFO;
 	if (!st)
@@ -268,15 +287,20 @@ int cmd_connect(int argc, char **argv)
 		case 'P':
 			passwd_fd = 0;
 			break;
-		case 'F': {
+		case 'F':
+		case 'K': {
 			char *end;
 			long v = strtol(optarg, &end, 10);
 			if (!*optarg || *end || v < 0 || v > 1023) {
-				fprintf(stderr, _("winvpn: invalid --passwd-fd '%s': expected a file "
-						  "descriptor number\n"), optarg);
+				fprintf(stderr, _("winvpn: invalid --%s '%s': expected a file "
+						  "descriptor number\n"),
+					c == 'F' ? "passwd-fd" : "psk-fd", optarg);
 				goto out;
 			}
-			passwd_fd = (int)v;
+			if (c == 'F')
+				passwd_fd = (int)v;
+			else
+				psk_fd = (int)v;
 			break;
 		}
 		case 's':
@@ -318,13 +342,22 @@ int cmd_connect(int argc, char **argv)
 		fprintf(stderr, "winvpn: %s\n", serr);
 		goto out;
 	}
-	if (password) {
-		int r = wv_settings_set_secret(st, "password", password, &err);
-		wv_free_secret(password);
-		if (r < 0) {
-			fprintf(stderr, "winvpn: %s\n", err);
+	if (password && store_secret(st, "password", password) < 0)
+		goto out;
+	/* L2TP/IPsec also needs the gateway's pre-shared key. */
+	if (strcmp(wv_settings_str(st, "protocol"), "l2tp") == 0 &&
+	    strcmp(wv_settings_str(st, "ipsec-enabled"), "yes") == 0) {
+		char *psk = NULL;
+		if (psk_fd >= 0)
+			psk = cli_read_secret_fd(psk_fd, &serr);
+		else if (!wv_settings_get(st, "ipsec-psk"))
+			psk = cli_prompt_secret(_("IPsec pre-shared key: "), &serr);
+		if (serr) {
+			fprintf(stderr, "winvpn: %s\n", serr);
 			goto out;
 		}
+		if (psk && store_secret(st, "ipsec-psk", psk) < 0)
+			goto out;
 	}
 
 	s = wv_session_new(st, &cb, &ctx, &err);

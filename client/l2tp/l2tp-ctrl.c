@@ -25,7 +25,8 @@
  *   their PPP (xl2tpd forks pppd, which attaches to the kernel session): a
  *   frame we sent at once would be lost.  So after the ack we wait for the
  *   gateway's first PPP frame, at most L2TP_UP_WAIT_MS.  A gateway that
- *   starts PPP before it acknowledges completes the call with that frame. */
+ *   starts PPP before it acknowledges completes the call with that frame.
+ *   SoftEther (vendor "L2TP") starts its PPP only when ours speaks: no wait. */
 #include "wv.h"
 
 #include <arpa/inet.h>
@@ -80,6 +81,7 @@ struct l2tp_ctrl {
 	uint32_t serial;
 	uint16_t peer_rws;
 	bool seq_required;
+	bool ppp_waits_for_us;            /* the gateway's PPP never speaks first */
 	uint8_t challenge[L2TP_CHALLENGE_LEN];
 
 	/* reliable delivery (§5.8) */
@@ -443,6 +445,10 @@ static void ctrl_acked(struct l2tp_ctrl *c, uint16_t nr)
 	if (stopccn && c->tstate == L2TP_T_STOPPING)
 		c->stop_acked = true;
 	if (iccn && c->sstate == L2TP_S_WAIT_ACK) {
+		if (c->ppp_waits_for_us) {
+			ctrl_session_up(c, "ICCN acknowledged");
+			return;
+		}
 		session_set_state(c, L2TP_S_WAIT_PPP, "ICCN acknowledged");
 		wv_timer_arm(c->loop, &c->up_timer, L2TP_UP_WAIT_MS);
 	}
@@ -466,7 +472,10 @@ static void ctrl_on_rtx(void *arg)
 	ctrl_enter(c);
 	if (ctrl_gone(c) || !c->tx_count || !txq_at(c, 0)->sent)
 		goto out;
-	if (c->tries > L2TP_RTX_MAX) {
+	/* Port unreachable for every try so far: nothing listens, no need to
+	 * wait out the back-off (a gateway just restarting gets 3 tries). */
+	if (c->tries > L2TP_RTX_MAX ||
+	    (!c->heard && c->net_err == -ECONNREFUSED && c->tries >= L2TP_REFUSED_TRIES)) {
 		ctrl_no_answer(c);
 		goto out;
 	}
@@ -562,7 +571,8 @@ static void ctrl_close(struct l2tp_ctrl *c, enum wv_fail why, uint16_t result, u
 	if (c->peer_session_id && (c->sstate == L2TP_S_WAIT_ACK ||
 				   c->sstate == L2TP_S_WAIT_PPP ||
 				   c->sstate == L2TP_S_ESTABLISHED))
-		ctrl_send_cdn(c, result == L2TP_STOP_CLEAR ? L2TP_CDN_ADMIN : L2TP_CDN_ERROR, error);
+		ctrl_send_cdn(c, result == L2TP_STOP_CLEAR ? L2TP_CDN_ADMIN : L2TP_CDN_ERROR,
+			      error);
 	session_set_state(c, L2TP_S_CLOSED, "closing the tunnel");
 	ctrl_send_stopccn(c, result, error);
 	tunnel_set_state(c, L2TP_T_STOPPING, "sent StopCCN");
@@ -608,8 +618,9 @@ static void ctrl_no_answer(struct l2tp_ctrl *c)
 		else if (c->raw_udp)
 			hint = _("; check the address, and whether the gateway accepts L2TP "
 				 "without IPsec");
-		ctrl_down(c, WV_FAIL_UNREACHABLE, _("the L2TP gateway %s did not answer (%u tries)%s"),
-			  c->gw_str, c->tries, hint);
+		ctrl_down(c, WV_FAIL_UNREACHABLE,
+			  _("the L2TP gateway %s did not answer (%u tries)%s"), c->gw_str, c->tries,
+			  hint);
 		return;
 	}
 	ctrl_down(c, WV_FAIL_PEER_DEAD,
@@ -681,7 +692,8 @@ static void ctrl_handle_sccrp(struct l2tp_ctrl *c, const struct l2tp_msg *m)
 	}
 	if (!l2tp_msg_u16(m, L2TP_AVP_TUNNEL_ID, &tid) || tid == 0) {
 		ctrl_down(c, WV_FAIL_PROTOCOL,
-			  _("the L2TP gateway %s answered without assigning a tunnel id"), c->gw_str);
+			  _("the L2TP gateway %s answered without assigning a tunnel id"),
+			  c->gw_str);
 		return;
 	}
 	c->peer_tunnel_id = tid;
@@ -694,6 +706,8 @@ static void ctrl_handle_sccrp(struct l2tp_ctrl *c, const struct l2tp_msg *m)
 	l2tp_msg_str(m, L2TP_AVP_HOST_NAME, host, sizeof(host));
 	l2tp_msg_str(m, L2TP_AVP_VENDOR_NAME, vendor, sizeof(vendor));
 	wv_dbg(c->log, "L2TP", "SCCRP: tunnel %u, window %u, firmware 0x%04x", tid, rws, fw);
+	/* SoftEther: see the top of this file. */
+	c->ppp_waits_for_us = strcmp(vendor, "L2TP") == 0;
 
 	/* §5.1.1 tunnel authentication, both ways. */
 	if (c->secret) {
@@ -816,8 +830,8 @@ static void ctrl_handle_stopccn(struct l2tp_ctrl *c, const struct l2tp_msg *m)
 		ctrl_down(c, res.result == 4 ? WV_FAIL_AUTH : WV_FAIL_PROTOCOL,
 			  _("the L2TP gateway %s refused the tunnel: %s"), c->gw_str, what);
 	else
-		ctrl_down(c, stopccn_fail(res.result), _("the L2TP gateway %s closed the tunnel: %s"),
-			  c->gw_str, what);
+		ctrl_down(c, stopccn_fail(res.result),
+			  _("the L2TP gateway %s closed the tunnel: %s"), c->gw_str, what);
 }
 
 static void ctrl_handle_cdn(struct l2tp_ctrl *c, const struct l2tp_msg *m)
@@ -877,7 +891,8 @@ static void ctrl_handle(struct l2tp_ctrl *c, struct pkt *p)
 	}
 	if (r < 0) {
 		ctrl_close(c, WV_FAIL_PROTOCOL, L2TP_STOP_ERROR, L2TP_ERR_LENGTH,
-			   _("the L2TP gateway %s sent a malformed %s: %s"), c->gw_str, name, m->err);
+			   _("the L2TP gateway %s sent a malformed %s: %s"), c->gw_str, name,
+			   m->err);
 		return;
 	}
 	c->st.rx_msgs++;
@@ -999,7 +1014,8 @@ static void ctrl_receive(struct l2tp_ctrl *c, struct pkt *p)
 		ahead = (uint16_t)(h.ns - c->nr);
 		if (!l2tp_seq_after(h.ns, c->nr)) {
 			/* Our acknowledgement was lost: say it again, act once. */
-			wv_dbg(c->log, "L2TP", "duplicate message Ns %u (expecting %u)", h.ns, c->nr);
+			wv_dbg(c->log, "L2TP", "duplicate message Ns %u (expecting %u)", h.ns,
+			       c->nr);
 			c->st.rx_duplicates++;
 			c->ack_due = true;
 		} else if (ahead < L2TP_RWS && !c->ooo[h.ns % L2TP_RWS]) {
@@ -1071,9 +1087,14 @@ void l2tp_ctrl_data_seen(struct l2tp_ctrl *c, uint16_t tunnel, uint16_t session)
 
 void l2tp_ctrl_note_error(struct l2tp_ctrl *c, int err)
 {
+	ctrl_enter(c);
 	if (c->net_err != err)
 		wv_dbg(c->log, "L2TP", "the network reports for %s: %s", c->gw_str, strerror(-err));
 	c->net_err = err;
+	if (!ctrl_gone(c) && !c->heard && err == -ECONNREFUSED && c->tries >= L2TP_REFUSED_TRIES &&
+	    c->tstate == L2TP_T_WAIT_SCCRP)
+		ctrl_no_answer(c);
+	ctrl_leave(c);
 }
 
 /* ---- the API ------------------------------------------------------------------------ */

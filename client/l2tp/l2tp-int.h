@@ -270,6 +270,7 @@ enum l2tp_session_state {
 #define L2TP_RTX_FIRST_MS   1000
 #define L2TP_RTX_CAP_MS     8000
 #define L2TP_RTX_MAX        5       /* retransmissions; then the peer is dead */
+#define L2TP_REFUSED_TRIES  3       /* ... or tries met with ICMP port unreachable */
 #define L2TP_RWS            8       /* our Receive Window Size (Windows' default) */
 #define L2TP_PEER_RWS_DFLT  4       /* the peer's when it sends no Receive Window Size */
 #define L2TP_TXQ            16      /* control messages unacknowledged or waiting */

@@ -306,8 +306,8 @@ int l2tp_msg_parse(const uint8_t *buf, size_t len, const char *secret, struct l2
 		if (!rd_ok(&r))
 			return msg_fail(m, -EBADMSG, "an AVP header is cut short");
 		if (alen < L2TP_AVP_HDR)
-			return msg_fail(m, -EBADMSG, "an AVP length of %u is shorter than its header",
-					alen);
+			return msg_fail(m, -EBADMSG,
+					"an AVP length of %u is shorter than its header", alen);
 		a.len = (uint16_t)(alen - L2TP_AVP_HDR);
 		a.val = rd_bytes(&r, a.len);
 		if (!a.val)
@@ -329,7 +329,8 @@ int l2tp_msg_parse(const uint8_t *buf, size_t len, const char *secret, struct l2
 			int e;
 
 			if (!secret || !*secret) {
-				/* §4.3 needs the secret; only an optional AVP may be passed over. */
+				/* §4.3 needs the secret; only an optional AVP may be
+				 * passed over. */
 				if (a.mandatory) {
 					m->unknown_vendor = a.vendor;
 					m->unknown_type = a.type;
@@ -356,7 +357,8 @@ int l2tp_msg_parse(const uint8_t *buf, size_t len, const char *secret, struct l2
 			}
 		} else if (a.len < def->min || a.len > def->max) {
 			if (def->min == def->max)
-				return msg_fail(m, -EBADMSG, "the %s AVP has %u octets instead of %u",
+				return msg_fail(m, -EBADMSG,
+						"the %s AVP has %u octets instead of %u",
 						def->name, a.len, def->min);
 			return msg_fail(m, -EBADMSG, "the %s AVP has %u octets (at least %u)",
 					def->name, a.len, def->min);

@@ -429,8 +429,8 @@ static int l2tp_start(void *link)
 		if (r < 0) {
 			l->later_why = WV_FAIL_LOCAL;
 			snprintf(l->later_msg, sizeof(l->later_msg),
-				 _("cannot open a UDP socket to the L2TP gateway %s: %s"), l->gw_str,
-				 strerror(-r));
+				 _("cannot open a UDP socket to the L2TP gateway %s: %s"),
+				 l->gw_str, strerror(-r));
 			l->down = true;
 			wv_timer_arm(l->loop, &l->later, 0);
 			return 0;

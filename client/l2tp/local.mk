@@ -6,7 +6,8 @@ client_libwinvpn_a_SOURCES += \
 	%reldir%/l2tp-int.h \
 	%reldir%/l2tp-msg.c \
 	%reldir%/l2tp-ctrl.c \
-	%reldir%/l2tp-data.c
+	%reldir%/l2tp-data.c \
+	%reldir%/l2tp-ipsec.c %reldir%/l2tp-ipsec.h
 
 # Unit tests (wire format) and exchange tests against a scripted LNS (over
 # the transport hook and over loopback UDP; no root needed).

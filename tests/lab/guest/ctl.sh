@@ -1,37 +1,59 @@
 #!/bin/sh
-# ctl.sh -- guest-side control of the winvpn lab's pptpd guest.
+# ctl.sh -- guest-side control of the winvpn lab's UML guests: the pptpd
+# guest and the xl2tpd guest (SERVER in guest.env says which one runs here).
 #
 # Runs inside the UML guest (copied by the host to /mnt/cfg/bin/ctl.sh).
-# The host calls it through the command spool (tests/lab/pptpd.sh exec, or
-# the lab_server_* helpers in tests/lab/lib.sh).
+# The host calls it through the command spool (tests/lab/pptpd.sh exec,
+# tests/lab/xl2tpd.sh exec, or the lab_server_* helpers in tests/lab/lib.sh).
 #
-#   boot              network, syslog, pptpd, data services (run once by init)
-#   pptpd-restart     stop pptpd and every session, re-copy /mnt/cfg/etc, start pptpd
+#   boot              network, syslog, the server, data services (run once by init)
+#   restart           stop the server and every session, re-copy /mnt/cfg/etc,
+#                     start the server  (pptpd-restart: the same, older name)
 #   sessions          one line per server-side pppd: PID IFACE LOCAL PEER
 #   kill-pppd [SIG]   send SIG (default KILL) to every server-side pppd;
 #                     prints the PIDs, exit 1 when there was none
-#   freeze | thaw     SIGSTOP / SIGCONT pptpctrl and the server pppds: the
-#                     peer goes silent (no GRE, no LCP, no control answers)
-#                     while TCP stays established
+#   freeze | thaw     SIGSTOP / SIGCONT the server's control processes
+#                     (pptpctrl, or xl2tpd) and its pppds: the peer goes
+#                     silent (no LCP, no control answers; PPTP's TCP stays
+#                     established, L2TP gets no ZLB, HELLO or anything)
 #   services          (re)start the data services on TCP 5001-5003
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 CFG=/mnt/cfg
 # shellcheck disable=SC1091  # written by the host at start
-. "$CFG/guest.env"      # GUEST_IP, SINK_PORT, SOURCE_PORT, ECHO_PORT
+. "$CFG/guest.env"      # GUEST_IP, SINK_PORT, SOURCE_PORT, ECHO_PORT, SERVER
+SERVER=${SERVER:-pptpd}
+XL2TPD_PID=/run/xl2tpd/xl2tpd.pid
 
 # One process snapshot per question: every fork+exec costs ~25 ms in UML
 # and procps tools scan all of /proc, so avoid pgrep loops.
 procs() { ps -e -o pid=,ppid=,comm=; }
 
-# pppd processes started by pptpd (their parent is pptpctrl); the selftest's
-# client pppd runs in the same guest and must not be touched.
+# pppd processes started by the server (their parent is pptpctrl, or the
+# server's xl2tpd); the selftest's client pppd (and client xl2tpd) run in the
+# same guest and must not be touched.
 server_pppds() {
-    procs | awk '{ comm[$1] = $3; parent[$1] = $2 }
-        END { for (p in comm) if (comm[p] == "pppd" && comm[parent[p]] == "pptpctrl") print p }'
+    procs | awk -v x="$(xl2tpd_pid)" '{ comm[$1] = $3; parent[$1] = $2 }
+        END { for (p in comm) if (comm[p] == "pppd" &&
+                  (comm[parent[p]] == "pptpctrl" || (x != "" && parent[p] == x))) print p }'
 }
-pptpd_procs() { procs | awk '$3 == "pptpd" || $3 == "pptpctrl" { print $1 }'; }
+xl2tpd_pid() { [ "$SERVER" = xl2tpd ] && cat "$XL2TPD_PID" 2>/dev/null; }
+# The server's control processes: pptpd and one pptpctrl per call, or xl2tpd.
+server_ctrl_procs() {
+    if [ "$SERVER" = xl2tpd ]; then
+        xl2tpd_pid
+    else
+        procs | awk '$3 == "pptpd" || $3 == "pptpctrl" { print $1 }'
+    fi
+}
 
-start_pptpd() { pptpd -c /etc/pptpd.conf; }
+start_server() {
+    if [ "$SERVER" = xl2tpd ]; then
+        mkdir -p /run/xl2tpd
+        xl2tpd -c /etc/xl2tpd/xl2tpd.conf -p "$XL2TPD_PID" -C /run/xl2tpd/l2tp-control
+    else
+        pptpd -c /etc/pptpd.conf
+    fi
+}
 
 # wait_gone PID...: wait up to 3 s for the processes to exit, then KILL them.
 wait_gone() {
@@ -43,14 +65,14 @@ wait_gone() {
     return 0
 }
 
-stop_pptpd() {
+stop_server() {
     # sessions first (pppd sends LCP TermReq), then the control processes
-    pppds=$(server_pppds) ctrls=$(pptpd_procs)
+    pppds=$(server_pppds) ctrls=$(server_ctrl_procs)
     # shellcheck disable=SC2086
     [ -z "$pppds" ] || { kill -TERM $pppds 2>/dev/null; wait_gone $pppds; }
     # shellcheck disable=SC2086
     [ -z "$ctrls" ] || { kill -TERM $ctrls 2>/dev/null; wait_gone $ctrls; }
-    rm -f /run/pptpd.pid
+    rm -f /run/pptpd.pid "$XL2TPD_PID"
 }
 
 start_services() {
@@ -68,6 +90,8 @@ start_services() {
 case "${1:-}" in
     boot)
         modprobe -a ppp_generic ppp_async ppp_mppe ppp_deflate bsd_comp veth || echo "ctl: modprobe failed"
+        # (xl2tpd's kernel data path, l2tp_ppp, loads on demand unless
+        # etc/modprobe.d forbids it)
         ip link set lo up
         ip link set vec0 up
         ip addr add "$GUEST_IP/24" dev vec0
@@ -77,12 +101,12 @@ case "${1:-}" in
         : >"$CFG/syslog.log"
         busybox syslogd -O "$CFG/syslog.log"
         start_services
-        start_pptpd
+        start_server
         ;;
-    pptpd-restart)
-        stop_pptpd
+    restart|pptpd-restart)
+        stop_server
         cp -a "$CFG/etc/." /etc/
-        start_pptpd
+        start_server
         ;;
     sessions)
         for p in $(server_pppds); do
@@ -106,10 +130,14 @@ case "${1:-}" in
         [ "$1" = freeze ] && sig=STOP || sig=CONT
         what=$1
         # shellcheck disable=SC2046
-        set -- $(server_pppds) $(procs | awk '$3 == "pptpctrl" { print $1 }')
+        if [ "$SERVER" = xl2tpd ]; then
+            set -- $(server_pppds) $(xl2tpd_pid)
+        else
+            set -- $(server_pppds) $(procs | awk '$3 == "pptpctrl" { print $1 }')
+        fi
         [ $# -gt 0 ] || { echo "no session to $what"; exit 1; }
         kill -s "$sig" "$@" && echo "$@"
         ;;
     services) start_services ;;
-    *) echo "usage: ctl.sh boot|pptpd-restart|sessions|kill-pppd [SIG]|freeze|thaw|services" >&2; exit 2 ;;
+    *) echo "usage: ctl.sh boot|restart|sessions|kill-pppd [SIG]|freeze|thaw|services" >&2; exit 2 ;;
 esac
