@@ -10,7 +10,8 @@ FUZZ_DRIVER = tests/fuzz/standalone.c
 FUZZ_LDFLAGS =
 endif
 
-EXTRA_DIST += tests/unit/check.h tests/fuzz/corpus tests/fuzz/run-corpus.sh tests/lab tests/integration tests/bench
+EXTRA_DIST += tests/unit/check.h tests/fuzz/corpus tests/fuzz/run-corpus.sh tests/lab tests/integration \
+	tests/bench/run.sh
 TESTS += tests/fuzz/run-corpus.sh
 
 # Integration tests against the real peers (root; skipped otherwise).

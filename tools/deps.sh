@@ -5,9 +5,9 @@
 set -eu
 
 build_pkgs=(build-essential autoconf automake autopoint gettext pkg-config libssl-dev
-	vpnc-scripts iproute2)
+	libnm-dev libglib2.0-dev vpnc-scripts iproute2)
 test_pkgs=(clang libclang-rt-14-dev llvm iputils-ping tcpdump nftables procps psmisc
-	python3 socat)
+	python3 socat network-manager dbus-daemon dbus-bin libglib2.0-bin)
 
 want=("${build_pkgs[@]}")
 [ "${1:-build}" = test ] && want+=("${test_pkgs[@]}")
