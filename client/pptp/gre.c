@@ -40,6 +40,7 @@
  * hangs up on the first one ("GRE read ... failed: Protocol not available").
  * So ask for room well beyond the default ~200 KiB. */
 #define GRE_RCVBUF (4 << 20)
+#define GRE_SNDBUF (1 << 20)
 
 struct gre {
 	struct wv_loop *loop;
@@ -234,6 +235,15 @@ static void gre_on_ack_timer(void *arg)
 	gre_leave(g);
 }
 
+/* rx.last needs acknowledging: piggy-backed on the next data packet, or
+ * alone when the ack timer fires first. */
+static void gre_ack_owed(struct gre *g)
+{
+	g->ack_pending = true;
+	if (!wv_timer_armed(&g->ack_timer))
+		wv_timer_arm(g->loop, &g->ack_timer, GRE_ACK_DELAY_MS);
+}
+
 int gre_encap(struct gre *g, struct pkt *p)
 {
 	struct gre_hdr h = { .call_id = g->peer_call_id, .has_seq = true, .seq = g->tx_seq };
@@ -264,6 +274,9 @@ int gre_send(struct gre *g, struct pkt *p)
 	size_t payload = p->len;
 	int r = -ENOTCONN;
 
+	uint32_t seq = g->tx_seq;
+	bool ack_pending = g->ack_pending;
+
 	if (g->fd < 0)
 		goto out;
 	r = gre_encap(g, p);
@@ -272,6 +285,13 @@ int gre_send(struct gre *g, struct pkt *p)
 	if (send(g->fd, p->data, p->len, MSG_DONTWAIT) < 0) {
 		r = -errno;
 		g->st.tx_errors++;
+		/* The packet never left: give its sequence number back, or the
+		 * gateway sees a gap and holds everything after it until its
+		 * reordering timeout (pptpd: "buffering packet"), which stalls
+		 * TCP through the tunnel.  An ack it carried is still owed. */
+		g->tx_seq = seq;
+		if (ack_pending && !g->ack_pending)
+			gre_ack_owed(g);
 		if (r == -ECONNREFUSED || r == -EHOSTUNREACH || r == -ENETUNREACH)
 			gre_sock_error(g, -r);
 		goto out;
@@ -331,9 +351,7 @@ static void gre_rx(struct gre *g, struct pkt *p)
 	if (lost)
 		wv_trace(g->log, "GRE", "%u packets missing before %u", lost, h.seq);
 	g->st.rx_lost += lost;
-	g->ack_pending = true;
-	if (!wv_timer_armed(&g->ack_timer))
-		wv_timer_arm(g->loop, &g->ack_timer, GRE_ACK_DELAY_MS);
+	gre_ack_owed(g);
 	if (!h.payload_len)
 		goto drop;
 	g->st.rx_packets++;
@@ -461,6 +479,11 @@ int gre_open(struct gre *g, struct in_addr gateway)
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0 &&
 	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz)) < 0)
 		wv_dbg(g->log, "GRE", "cannot enlarge the receive buffer: %s", strerror(errno));
+	/* And room to send a TUN batch without EAGAIN (see gre_send). */
+	sz = GRE_SNDBUF;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) < 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz)) < 0)
+		wv_dbg(g->log, "GRE", "cannot enlarge the send buffer: %s", strerror(errno));
 	/* connect(): the kernel then gives us only the gateway's GRE packets. */
 	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
 		r = -errno;
