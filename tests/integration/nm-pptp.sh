@@ -23,7 +23,7 @@ NAME_FILE=$top_builddir/nm-plugin/nm-winvpn-service.name
 [ -x "$SERVICE" ] && [ -f "$NAME_FILE" ] ||
 	{ echo "SKIP: nm-winvpn-service is not built (configured --without-gnome?)"; exit 77; }
 NMLAB="$LAB_DIR/nm.sh"
-export NM_LAB_RUN=$LAB_STATE/lab/nm NM_LAB_NS=wvlab-nm NM_LAB_UPLINK_NS=$IT_NS
+export NM_LAB_RUN=$LAB_STATE/lab/nm NM_LAB_NS=$IT_NS-nm NM_LAB_UPLINK_NS=$IT_NS
 NM_NS=$NM_LAB_NS
 NMLOG=$NM_LAB_RUN/nm.log
 VPN_TYPE=org.freedesktop.NetworkManager.winvpn
