@@ -15,3 +15,7 @@ client_libwinvpn_a_SOURCES += \
 
 check_PROGRAMS += tests/unit/test-core
 TESTS += tests/unit/test-core
+
+# Position-independent: the NetworkManager editor plugin (ui/) links the engine
+# into shared objects, in every build flavour (sanitizers included).
+client_libwinvpn_a_CFLAGS = $(AM_CFLAGS) -fPIC

@@ -5,9 +5,11 @@
 set -eu
 
 build_pkgs=(build-essential autoconf automake autopoint gettext pkg-config libssl-dev
-	libnm-dev libglib2.0-dev vpnc-scripts iproute2)
+	libnm-dev libglib2.0-dev libgtk-3-dev libnma-dev libsecret-1-dev vpnc-scripts iproute2)
 test_pkgs=(clang libclang-rt-14-dev llvm iputils-ping tcpdump nftables procps psmisc
-	python3 socat network-manager dbus-daemon dbus-bin libglib2.0-bin)
+	python3 socat network-manager dbus-daemon dbus-bin libglib2.0-bin
+	gnome-keyring libsecret-tools dbus-session-bus-common xvfb xdotool imagemagick x11-utils
+	network-manager-gnome python3-pyatspi at-spi2-core)
 
 want=("${build_pkgs[@]}")
 [ "${1:-build}" = test ] && want+=("${test_pkgs[@]}")

@@ -1,0 +1,113 @@
+#!/usr/bin/python3
+"""Drive winvpn's page in nm-connection-editor over AT-SPI (tests/integration/ui-editor-nm.sh).
+
+Usage: editor-atspi.py dump
+       editor-atspi.py set-gateway BAD GOOD
+           types BAD into "Server name or address" and checks that Save is disabled,
+           then GOOD, checks that Save is enabled, and clicks it.
+Needs DISPLAY and the session bus on which the editor's a11y bus was activated.
+Exit: 0 ok, 1 check failed, 2 editor or widget not found.
+"""
+import sys
+import time
+
+import pyatspi
+
+GATEWAY_LABEL = "Server name or address"
+
+
+def find_app(name, timeout=15):
+    end = time.time() + timeout
+    while time.time() < end:
+        for app in pyatspi.Registry.getDesktop(0):
+            if app is not None and app.name == name:
+                return app
+        time.sleep(0.2)
+    print(f"app {name!r} not on the a11y bus")
+    sys.exit(2)
+
+
+def walk(node, depth=0):
+    yield node, depth
+    for child in node:
+        if child is not None:
+            yield from walk(child, depth + 1)
+
+
+def wait_for(fn, what, timeout=10):
+    end = time.time() + timeout
+    while time.time() < end:
+        r = fn()
+        if r is not None:
+            return r
+        time.sleep(0.2)
+    print(f"not found: {what}")
+    sys.exit(2)
+
+
+def labelled(app, text):
+    def look():
+        for node, _ in walk(app):
+            if node.getRoleName() == "label" and node.name == text:
+                for rel in node.getRelationSet():
+                    if rel.getRelationType() == pyatspi.RELATION_LABEL_FOR:
+                        return rel.getTarget(0)
+        return None
+    return wait_for(look, f"entry labelled {text!r}")
+
+
+def button(app, name):
+    def look():
+        for node, _ in walk(app):
+            if node.getRoleName() == "push button" and node.name == name:
+                return node
+        return None
+    return wait_for(look, f"button {name!r}")
+
+
+def sensitive(node):
+    return node.getState().contains(pyatspi.STATE_SENSITIVE)
+
+
+def set_text(entry, text):
+    entry.queryEditableText().setTextContents(text)
+    time.sleep(0.5)  # the editor re-validates on "changed"
+    t = entry.queryText()
+    return t.getText(0, t.characterCount)
+
+
+def main():
+    app = find_app("nm-connection-editor")
+    cmd = sys.argv[1] if len(sys.argv) > 1 else "dump"
+    if cmd == "dump":
+        for node, d in walk(app):
+            role = node.getRoleName()
+            if role in ("label", "text", "password text", "push button", "page tab",
+                        "combo box", "dialog", "frame"):
+                print("  " * d + f"[{role}] {node.name!r} sensitive={sensitive(node)}")
+        return 0
+    if cmd != "set-gateway" or len(sys.argv) != 4:
+        print(__doc__)
+        return 2
+    bad, good = sys.argv[2], sys.argv[3]
+    entry = labelled(app, GATEWAY_LABEL)
+    save = button(app, "Save")
+    rc = 0
+    print("gateway now:", repr(set_text(entry, bad)))
+    if sensitive(save):
+        print(f"FAIL: Save is enabled with gateway {bad!r}")
+        rc = 1
+    else:
+        print(f"ok: Save disabled with gateway {bad!r}")
+    print("gateway now:", repr(set_text(entry, good)))
+    if not sensitive(save):
+        print(f"FAIL: Save is disabled with gateway {good!r}")
+        return 1
+    print(f"ok: Save enabled with gateway {good!r}")
+    save.queryAction().doAction(0)
+    print("clicked Save")
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

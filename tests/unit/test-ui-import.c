@@ -1,0 +1,245 @@
+/* test-ui-import.c -- profile import and export of the GTK-free editor plugin
+ * (ui/nm-winvpn-import.c and libnm-vpn-plugin-winvpn.so): export then import gives back
+ * the same connection without its secrets; files the engine's key table refuses (unknown
+ * key, bad value, control characters, no "=") fail with a message naming the line and the
+ * key; the built plugin loads through libnm with IMPORT|EXPORT and round-trips too. */
+#include "config.h"
+
+#include <NetworkManager.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "nm-winvpn-import.h"
+
+static char *tmpdir;
+
+static NMConnection *conn_new(const char *id, const char *const *data, const char *password)
+{
+	NMConnection *c = nm_simple_connection_new();
+	NMSettingConnection *s_con = NM_SETTING_CONNECTION(nm_setting_connection_new());
+	NMSettingVpn *s_vpn = NM_SETTING_VPN(nm_setting_vpn_new());
+	g_autofree char *uuid = nm_utils_uuid_generate();
+
+	g_object_set(s_con, NM_SETTING_CONNECTION_ID, id,
+		     NM_SETTING_CONNECTION_TYPE, NM_SETTING_VPN_SETTING_NAME,
+		     NM_SETTING_CONNECTION_UUID, uuid, NULL);
+	nm_connection_add_setting(c, NM_SETTING(s_con));
+	g_object_set(s_vpn, NM_SETTING_VPN_SERVICE_TYPE, NM_DBUS_SERVICE_WINVPN, NULL);
+	for (; data && *data; data += 2)
+		nm_setting_vpn_add_data_item(s_vpn, data[0], data[1]);
+	if (password)
+		nm_setting_vpn_add_secret(s_vpn, "password", password);
+	nm_connection_add_setting(c, NM_SETTING(s_vpn));
+	return c;
+}
+
+static char *write_tmp(const char *name, const char *text)
+{
+	char *path = g_build_filename(tmpdir, name, NULL);
+
+	CHECK(g_file_set_contents(path, text, -1, NULL));
+	return path;
+}
+
+/* vpn.data of both connections are equal, and b has no secrets. */
+static void check_same(NMConnection *a, NMConnection *b)
+{
+	NMSettingVpn *va = nm_connection_get_setting_vpn(a);
+	NMSettingVpn *vb = nm_connection_get_setting_vpn(b);
+	g_autofree const char **keys = NULL;
+	guint n = 0, i;
+
+	CHECK(va && vb);
+	if (!va || !vb)
+		return;
+	CHECK_STR(nm_connection_get_id(a), nm_connection_get_id(b));
+	CHECK_STR(nm_setting_vpn_get_service_type(vb), NM_DBUS_SERVICE_WINVPN);
+	CHECK(nm_setting_vpn_get_num_data_items(va) == nm_setting_vpn_get_num_data_items(vb));
+	keys = nm_setting_vpn_get_data_keys(va, &n);
+	for (i = 0; i < n; i++)
+		CHECK_STR(nm_setting_vpn_get_data_item(vb, keys[i]),
+			  nm_setting_vpn_get_data_item(va, keys[i]));
+	CHECK(nm_setting_vpn_get_num_secrets(vb) == 0);
+}
+
+static const char *const full_data[] = {
+	"protocol", "l2tp", "gateway", "vpn.example.com", "user", "alice",
+	"domain", "CORP", "password-flags", "1", "ipsec-enabled", "yes",
+	"ipsec-psk-flags", "1", "refuse-pap", "yes", "require-mppe-128", "yes",
+	"lcp-echo-interval", "30", "mtu", "1400", NULL,
+};
+
+static void test_round_trip(void)
+{
+	g_autoptr(NMConnection) a = conn_new("Office VPN", full_data, "s3cret-pw");
+	g_autoptr(NMConnection) b = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *path = g_build_filename(tmpdir, "office.conf", NULL);
+	g_autofree char *text = NULL;
+	g_autofree char *name = nm_winvpn_suggested_filename(a);
+
+	CHECK_STR(name, "Office_VPN.conf");
+	CHECK(nm_winvpn_export_file(a, path, &error));
+	CHECK(g_file_get_contents(path, &text, NULL, NULL));
+	CHECK(text && strstr(text, "gateway = vpn.example.com\n"));
+	CHECK(text && !strstr(text, "s3cret-pw"));
+	b = nm_winvpn_import_file(path, &error);
+	CHECK(b != NULL);
+	if (error)
+		fprintf(stderr, "  import: %s\n", error->message);
+	if (b) {
+		CHECK(nm_connection_verify(b, NULL));
+		check_same(a, b);
+		CHECK(strcmp(nm_connection_get_uuid(a), nm_connection_get_uuid(b)) != 0);
+	}
+}
+
+/* A CLI profile written by hand: comments, blank lines, a secret, name from the file. */
+static void test_cli_profile(void)
+{
+	g_autofree char *path = write_tmp("work-pptp.conf",
+		"# my profile\n\n  gateway =  10.98.0.2  \nuser=bob\npassword = hunter2\n");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NMConnection) c = nm_winvpn_import_file(path, &error);
+	NMSettingVpn *s;
+
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	s = nm_connection_get_setting_vpn(c);
+	CHECK_STR(nm_connection_get_id(c), "work-pptp");
+	CHECK_STR(nm_setting_vpn_get_data_item(s, "gateway"), "10.98.0.2");
+	CHECK_STR(nm_setting_vpn_get_data_item(s, "user"), "bob");
+	CHECK(nm_setting_vpn_get_data_item(s, "password") == NULL);
+	CHECK_STR(nm_setting_vpn_get_secret(s, "password"), "hunter2");
+}
+
+/* Import of @text fails; the message names every string in @want (NULL-terminated) and
+ * not @hidden. */
+static void expect_bad(const char *name, const char *text, const char *const *want,
+		       const char *hidden)
+{
+	g_autofree char *path = text ? write_tmp(name, text) : g_build_filename(tmpdir, name, NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NMConnection) c = nm_winvpn_import_file(path, &error);
+
+	CHECK(c == NULL);
+	CHECK(error != NULL);
+	if (!error)
+		return;
+	CHECK(error->domain == NM_CONNECTION_ERROR);
+	for (; *want; want++) {
+		CHECK(strstr(error->message, *want) != NULL);
+		if (!strstr(error->message, *want))
+			fprintf(stderr, "  '%s' not in: %s\n", *want, error->message);
+	}
+	if (hidden)
+		CHECK(strstr(error->message, hidden) == NULL);
+}
+
+static void test_malformed(void)
+{
+	expect_bad("unknown.conf", "gateway = 10.0.0.1\n# c\nfrobnicate = yes\n",
+		   (const char *const[]){ "unknown.conf:3:", "frobnicate", NULL }, NULL);
+	expect_bad("badbool.conf", "gateway = 10.0.0.1\nrefuse-pap = maybe\n",
+		   (const char *const[]){ ":2:", "refuse-pap", "maybe", NULL }, NULL);
+	expect_bad("badnum.conf", "mtu = 99999\ngateway = 10.0.0.1\n",
+		   (const char *const[]){ ":1:", "mtu", NULL }, NULL);
+	expect_bad("badhost.conf", "gateway = not a host!\n",
+		   (const char *const[]){ ":1:", "gateway", NULL }, NULL);
+	expect_bad("ctrl.conf", "gateway = 10.0.0.1\nuser = al\001ice\n",
+		   (const char *const[]){ ":2:", "user", "control characters", NULL }, NULL);
+	expect_bad("ctrlpw.conf", "gateway = 10.0.0.1\npassword = top\033secret\n",
+		   (const char *const[]){ ":2:", "password", NULL }, "secret");
+	expect_bad("noeq.conf", "gateway = 10.0.0.1\njust words\n",
+		   (const char *const[]){ ":2:", "key = value", NULL }, NULL);
+	expect_bad("nogw.conf", "user = alice\n",
+		   (const char *const[]){ "nogw.conf", "gateway", NULL }, NULL);
+	expect_bad("missing.conf", NULL, (const char *const[]){ "missing.conf", NULL }, NULL);
+}
+
+static void test_export_refused(void)
+{
+	static const char *const unknown[] = { "gateway", "10.0.0.1", "frob", "1", NULL };
+	static const char *const ctrl[] = { "gateway", "10.0.0.1", "user", "a\nb", NULL };
+	static const char *const secret[] = { "gateway", "10.0.0.1", "password", "pw", NULL };
+	const char *const *cases[] = { unknown, ctrl, secret };
+	const char *keys[] = { "frob", "user", "password" };
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(NMConnection) c = conn_new("x", cases[i], NULL);
+		g_autoptr(GError) error = NULL;
+		g_autofree char *text = nm_winvpn_export_string(c, &error);
+
+		CHECK(text == NULL);
+		CHECK(error && strstr(error->message, keys[i]));
+		if (error && !strstr(error->message, keys[i]))
+			fprintf(stderr, "  export %s: %s\n", keys[i], error->message);
+		CHECK(!error || !strstr(error->message, "pw\n"));
+	}
+}
+
+/* The built library, loaded the way nmcli and nm-connection-editor load it. */
+static void test_plugin_library(void)
+{
+	const char *builddir = g_getenv("top_builddir");
+	g_autofree char *so = g_build_filename(builddir ? builddir : ".", "ui",
+					       "libnm-vpn-plugin-winvpn.so", NULL);
+	g_autofree char *path = g_build_filename(tmpdir, "plugin.conf", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NMVpnEditorPlugin) plugin = NULL;
+	g_autoptr(NMConnection) a = conn_new("Via plugin", full_data, "pw");
+	g_autoptr(NMConnection) b = NULL;
+	g_autofree char *service = NULL;
+
+	if (!g_file_test(so, G_FILE_TEST_EXISTS)) {
+		fprintf(stderr, "  %s not built: plugin case skipped\n", so);
+		return;
+	}
+	plugin = nm_vpn_editor_plugin_load_from_file(so, NM_DBUS_SERVICE_WINVPN, -1, NULL, NULL,
+						     &error);
+	CHECK(plugin != NULL);
+	if (!plugin) {
+		fprintf(stderr, "  load: %s\n", error ? error->message : "?");
+		return;
+	}
+	g_object_get(plugin, NM_VPN_EDITOR_PLUGIN_SERVICE, &service, NULL);
+	CHECK_STR(service, NM_DBUS_SERVICE_WINVPN);
+	CHECK(nm_vpn_editor_plugin_get_capabilities(plugin) ==
+	      (NM_VPN_EDITOR_PLUGIN_CAPABILITY_IMPORT | NM_VPN_EDITOR_PLUGIN_CAPABILITY_EXPORT));
+	CHECK(nm_vpn_editor_plugin_export(plugin, path, a, &error));
+	b = nm_vpn_editor_plugin_import(plugin, path, &error);
+	CHECK(b != NULL);
+	if (b)
+		check_same(a, b);
+}
+
+int main(void)
+{
+	int r;
+
+	tmpdir = g_dir_make_tmp("test-ui-import-XXXXXX", NULL);
+	if (!tmpdir)
+		return 99;
+	test_round_trip();
+	test_cli_profile();
+	test_malformed();
+	test_export_refused();
+	test_plugin_library();
+	r = check_done("test-ui-import");
+	{
+		g_autoptr(GDir) d = g_dir_open(tmpdir, 0, NULL);
+		const char *n;
+
+		while (d && (n = g_dir_read_name(d))) {
+			g_autofree char *p = g_build_filename(tmpdir, n, NULL);
+
+			g_unlink(p);
+		}
+	}
+	g_rmdir(tmpdir);
+	g_free(tmpdir);
+	return r;
+}
