@@ -147,6 +147,7 @@ typedef struct {
 	char *why_msg;
 
 	gboolean waiting;               /* ConnectInteractive waiting for NewSecrets */
+	const char *missing_secret;     /* the key asked for (a static string) */
 	guint ask_id;                   /* idle: emit SecretsRequired */
 
 	gboolean stopping;              /* we asked the engine to stop */
@@ -371,12 +372,14 @@ static gboolean start_session(NMWinvpnPlugin *self, const wv_settings *st, GErro
 static gboolean ask_for_secrets(gpointer user_data)
 {
 	NMWinvpnPlugin *self = NM_WINVPN_PLUGIN(user_data);
-	const char *hints[] = { NM_WINVPN_KEY_PASSWORD, NULL };
+	NMWinvpnPluginPrivate *priv = GET_PRIV(self);
+	const char *hints[] = { priv->missing_secret, NULL };
+	g_autofree char *msg = g_strdup_printf(_("The %s is required to connect."),
+					       nm_winvpn_secret_label(priv->missing_secret));
 
-	GET_PRIV(self)->ask_id = 0;
-	_LOGI("asking NetworkManager for the password");
-	nm_vpn_service_plugin_secrets_required(NM_VPN_SERVICE_PLUGIN(self),
-					       _("A password is required to connect."), hints);
+	priv->ask_id = 0;
+	_LOGI("asking NetworkManager for the %s", priv->missing_secret);
+	nm_vpn_service_plugin_secrets_required(NM_VPN_SERVICE_PLUGIN(self), msg, hints);
 	return G_SOURCE_REMOVE;
 }
 
@@ -402,11 +405,13 @@ static gboolean connect_common(NMWinvpnPlugin *self, NMConnection *connection,
 	st = nm_winvpn_settings_from_vpn(s_vpn, error);
 	if (!st)
 		return FALSE;
-	if (nm_winvpn_needs_password(s_vpn)) {
+	priv->missing_secret = nm_winvpn_missing_secret(s_vpn);
+	if (priv->missing_secret) {
 		if (!interactive) {
-			g_set_error_literal(error, NM_VPN_PLUGIN_ERROR,
-					    NM_VPN_PLUGIN_ERROR_INVALID_CONNECTION,
-					    _("no password given for the VPN connection"));
+			g_set_error(error, NM_VPN_PLUGIN_ERROR,
+				    NM_VPN_PLUGIN_ERROR_INVALID_CONNECTION,
+				    _("no %s given for the VPN connection"),
+				    nm_winvpn_secret_label(priv->missing_secret));
 			return FALSE;
 		}
 		/* Asked from an idle: libnm starts its connect timer after we return,
@@ -463,10 +468,11 @@ static gboolean new_secrets(NMWinvpnPlugin *self, NMConnection *connection, GErr
 	st = nm_winvpn_settings_from_vpn(s_vpn, error);
 	if (!st)
 		return FALSE;
-	if (nm_winvpn_needs_password(s_vpn)) {
-		g_set_error_literal(error, NM_VPN_PLUGIN_ERROR,
-				    NM_VPN_PLUGIN_ERROR_INVALID_CONNECTION,
-				    _("no password given for the VPN connection"));
+	priv->missing_secret = nm_winvpn_missing_secret(s_vpn);
+	if (priv->missing_secret) {
+		g_set_error(error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_INVALID_CONNECTION,
+			    _("no %s given for the VPN connection"),
+			    nm_winvpn_secret_label(priv->missing_secret));
 		return FALSE;
 	}
 	return start_session(self, st, error);
@@ -489,7 +495,7 @@ static gboolean real_need_secrets(NMVpnServicePlugin *plugin, NMConnection *conn
 				    _("the connection has no VPN setting"));
 		return FALSE;
 	}
-	if (nm_winvpn_needs_password(s_vpn)) {
+	if (nm_winvpn_missing_secret(s_vpn)) {
 		*setting_name = NM_SETTING_VPN_SETTING_NAME;
 		return TRUE;
 	}

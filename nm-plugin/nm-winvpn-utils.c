@@ -88,19 +88,40 @@ wv_settings *nm_winvpn_settings_from_vpn(NMSettingVpn *s_vpn, GError **error)
 	return g_steal_pointer(&st);
 }
 
-gboolean nm_winvpn_needs_password(NMSettingVpn *s_vpn)
+static gboolean secret_missing(NMSettingVpn *s_vpn, const char *key)
 {
 	NMSettingSecretFlags flags = NM_SETTING_SECRET_FLAG_NONE;
-	const char *password;
+	const char *value;
 
-	g_return_val_if_fail(NM_IS_SETTING_VPN(s_vpn), FALSE);
-	/* Unreadable flags count as none: then the password is required. */
-	if (!nm_setting_get_secret_flags(NM_SETTING(s_vpn), NM_WINVPN_KEY_PASSWORD, &flags, NULL))
+	/* Unreadable flags count as none: then the secret is required. */
+	if (!nm_setting_get_secret_flags(NM_SETTING(s_vpn), key, &flags, NULL))
 		flags = NM_SETTING_SECRET_FLAG_NONE;
 	if (flags & NM_SETTING_SECRET_FLAG_NOT_REQUIRED)
 		return FALSE;
-	password = nm_setting_vpn_get_secret(s_vpn, NM_WINVPN_KEY_PASSWORD);
-	return !password || !*password;
+	value = nm_setting_vpn_get_secret(s_vpn, key);
+	return !value || !*value;
+}
+
+const char *nm_winvpn_missing_secret(NMSettingVpn *s_vpn)
+{
+	const char *proto, *ipsec;
+
+	g_return_val_if_fail(NM_IS_SETTING_VPN(s_vpn), NULL);
+	if (secret_missing(s_vpn, NM_WINVPN_KEY_PASSWORD))
+		return NM_WINVPN_KEY_PASSWORD;
+	proto = nm_setting_vpn_get_data_item(s_vpn, NM_WINVPN_KEY_PROTOCOL);
+	ipsec = nm_setting_vpn_get_data_item(s_vpn, NM_WINVPN_KEY_IPSEC_ENABLED);
+	if (g_strcmp0(proto, "l2tp") == 0 && g_strcmp0(ipsec, "no") != 0 &&
+	    secret_missing(s_vpn, NM_WINVPN_KEY_IPSEC_PSK))
+		return NM_WINVPN_KEY_IPSEC_PSK;
+	return NULL;
+}
+
+const char *nm_winvpn_secret_label(const char *key)
+{
+	if (g_strcmp0(key, NM_WINVPN_KEY_IPSEC_PSK) == 0)
+		return _("IPsec pre-shared key");
+	return _("password");
 }
 
 /* The one place where an engine failure class becomes an NM failure reason

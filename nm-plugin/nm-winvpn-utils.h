@@ -26,9 +26,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(wv_settings, wv_settings_free)
  * are never quoted in messages. */
 wv_settings *nm_winvpn_settings_from_vpn(NMSettingVpn *s_vpn, GError **error);
 
-/* Whether the connection lacks a secret that connecting needs: the password,
- * unless its flags say it is not required. */
-gboolean nm_winvpn_needs_password(NMSettingVpn *s_vpn);
+/* The first secret connecting needs that the connection lacks: the password,
+ * and for L2TP/IPsec the pre-shared key, each unless its flags say it is not
+ * required.  NULL when nothing is missing. */
+const char *nm_winvpn_missing_secret(NMSettingVpn *s_vpn);
+/* A person's name for a secret key ("password", "IPsec pre-shared key"). */
+const char *nm_winvpn_secret_label(const char *key);
 
 /* The failure reason NetworkManager gets for a session that ended with @why.
  * FALSE when the end is not a failure (asked for, or cancelled). */

@@ -182,7 +182,7 @@ static gboolean needs(const char *flags, const char *password)
 		nm_setting_vpn_add_data_item(s, "password-flags", flags);
 	if (password)
 		nm_setting_vpn_add_secret(s, "password", password);
-	r = nm_winvpn_needs_password(s);
+	r = nm_winvpn_missing_secret(s) != NULL;
 	g_object_unref(s);
 	return r;
 }
@@ -197,6 +197,27 @@ static void test_secret_flags(void)
 	CHECK(!needs("5", NULL));           /* agent-owned | not required */
 	CHECK(!needs("0", "secret123"));
 	CHECK(!needs("1", "secret123"));
+}
+
+/* L2TP/IPsec needs the pre-shared key too; plain L2TP and PPTP do not. */
+static void test_psk_needed(void)
+{
+	NMSettingVpn *s = vpn_new((const char *const[]){ "gateway", "gw", "protocol", "l2tp",
+							  NULL }, NULL);
+
+	nm_setting_vpn_add_secret(s, "password", "secret123");
+	CHECK_STR(nm_winvpn_missing_secret(s), "ipsec-psk");
+	nm_setting_vpn_add_data_item(s, "ipsec-psk-flags", "4");
+	CHECK(nm_winvpn_missing_secret(s) == NULL);        /* not required */
+	nm_setting_vpn_add_data_item(s, "ipsec-psk-flags", "0");
+	nm_setting_vpn_add_secret(s, "ipsec-psk", "vpnpsk123");
+	CHECK(nm_winvpn_missing_secret(s) == NULL);
+	nm_setting_vpn_remove_secret(s, "ipsec-psk");
+	nm_setting_vpn_add_data_item(s, "ipsec-enabled", "no");
+	CHECK(nm_winvpn_missing_secret(s) == NULL);        /* plain L2TP */
+	nm_setting_vpn_remove_secret(s, "password");
+	CHECK_STR(nm_winvpn_missing_secret(s), "password");
+	g_object_unref(s);
 }
 
 static void test_failure_reasons(void)
@@ -227,6 +248,7 @@ int main(void)
 	test_refused();
 	test_user_name_fallback();
 	test_secret_flags();
+	test_psk_needed();
 	test_failure_reasons();
 	return check_done("test-nm-settings");
 }
