@@ -68,3 +68,11 @@ man/nm-settings-winvpn.5: nm-plugin/gen-settings-man$(EXEEXT)
 EXTRA_DIST += \
 	%reldir%/nm-winvpn-service.name.in \
 	%reldir%/nm-winvpn-service.conf
+
+# AppStream metadata, so software centres show the plugin as an add-on of the
+# network settings.
+if WITH_GNOME
+metainfodir = $(datadir)/metainfo
+metainfo_DATA = %reldir%/network-manager-winvpn.metainfo.xml
+endif
+EXTRA_DIST += %reldir%/network-manager-winvpn.metainfo.xml
