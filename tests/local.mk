@@ -4,10 +4,10 @@
 
 if ENABLE_FUZZING
 FUZZ_DRIVER =
-FUZZ_LDFLAGS = -fsanitize=fuzzer
+FUZZ_LINK = -fsanitize=fuzzer
 else
 FUZZ_DRIVER = tests/fuzz/standalone.c
-FUZZ_LDFLAGS =
+FUZZ_LINK =
 endif
 
 EXTRA_DIST += tests/unit/check.h tests/fuzz/corpus tests/fuzz/run-corpus.sh tests/lab tests/integration \

@@ -44,7 +44,7 @@ check_PROGRAMS += tests/fuzz/fuzz-ike tests/fuzz/fuzz-esp
 FUZZ_TARGETS += tests/fuzz/fuzz-ike tests/fuzz/fuzz-esp
 tests_fuzz_fuzz_ike_SOURCES = \
 	tests/fuzz/fuzz-ike.c tests/unit/test-ike-responder.h $(FUZZ_DRIVER)
-tests_fuzz_fuzz_ike_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_ike_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
 tests_fuzz_fuzz_esp_SOURCES = \
 	tests/fuzz/fuzz-esp.c tests/unit/test-ike-responder.h $(FUZZ_DRIVER)
-tests_fuzz_fuzz_esp_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_esp_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)

@@ -23,4 +23,4 @@ tests_unit_test_l2tp_ctrl_SOURCES = tests/unit/test-l2tp-ctrl.c
 check_PROGRAMS += tests/fuzz/fuzz-l2tp
 FUZZ_TARGETS += tests/fuzz/fuzz-l2tp
 tests_fuzz_fuzz_l2tp_SOURCES = tests/fuzz/fuzz-l2tp.c $(FUZZ_DRIVER)
-tests_fuzz_fuzz_l2tp_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_l2tp_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)

@@ -26,9 +26,9 @@ tests_unit_test_auth_pap_SOURCES = tests/unit/test-auth-pap.c
 check_PROGRAMS += tests/fuzz/fuzz-chap tests/fuzz/fuzz-pap
 FUZZ_TARGETS += tests/fuzz/fuzz-chap tests/fuzz/fuzz-pap
 tests_fuzz_fuzz_chap_SOURCES = tests/fuzz/fuzz-chap.c $(FUZZ_DRIVER)
-tests_fuzz_fuzz_chap_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_chap_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
 tests_fuzz_fuzz_pap_SOURCES = tests/fuzz/fuzz-pap.c $(FUZZ_DRIVER)
-tests_fuzz_fuzz_pap_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_pap_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
 
 # MPPE-128 stateless throughput against plain RC4 (make bench).
 noinst_PROGRAMS += tests/bench/bench-mppe
@@ -38,4 +38,4 @@ tests_bench_bench_mppe_SOURCES = tests/bench/bench-mppe.c
 check_PROGRAMS += tests/fuzz/fuzz-mppe
 FUZZ_TARGETS += tests/fuzz/fuzz-mppe
 tests_fuzz_fuzz_mppe_SOURCES = tests/fuzz/fuzz-mppe.c $(FUZZ_DRIVER)
-tests_fuzz_fuzz_mppe_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_mppe_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
