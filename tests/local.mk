@@ -10,7 +10,8 @@ FUZZ_DRIVER = tests/fuzz/standalone.c
 FUZZ_LINK =
 endif
 
-EXTRA_DIST += tests/unit/check.h tests/fuzz/corpus tests/fuzz/run-corpus.sh tests/lab tests/integration \
+EXTRA_DIST += tests/unit/check.h tests/unit/data/import tests/fuzz/corpus tests/fuzz/run-corpus.sh \
+	tests/lab tests/integration \
 	tests/bench/run.sh
 TESTS += tests/fuzz/run-corpus.sh
 

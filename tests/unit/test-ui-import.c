@@ -2,7 +2,9 @@
  * (ui/nm-winvpn-import.c and libnm-vpn-plugin-winvpn.so): export then import gives back
  * the same connection without its secrets; files the engine's key table refuses (unknown
  * key, bad value, control characters, no "=") fail with a message naming the line and the
- * key; the built plugin loads through libnm with IMPORT|EXPORT and round-trips too. */
+ * key; the built plugin loads through libnm with IMPORT|EXPORT and round-trips too.
+ * Windows phonebooks (UTF-8, UTF-16LE with BOM, Windows-1252) give one connection per
+ * PPTP/L2TP entry, NetworkManager-l2tp exports one; the samples are tests/unit/data/import/. */
 #include "config.h"
 
 #include <NetworkManager.h>
@@ -181,6 +183,244 @@ static void test_export_refused(void)
 	}
 }
 
+/* ---- other formats: Windows phonebooks and NetworkManager-l2tp exports ------------------- */
+
+static char *data_path(const char *name)
+{
+	const char *srcdir = g_getenv("top_srcdir");
+
+	return g_build_filename(srcdir ? srcdir : ".", "tests", "unit", "data", "import", name,
+				NULL);
+}
+
+static const char *item(NMConnection *c, const char *key)
+{
+	NMSettingVpn *s = nm_connection_get_setting_vpn(c);
+
+	return s ? nm_setting_vpn_get_data_item(s, key) : NULL;
+}
+
+static gboolean notes_have(GPtrArray *notes, const char *a, const char *b)
+{
+	guint i;
+
+	for (i = 0; notes && i < notes->len; i++)
+		if (strstr(notes->pdata[i], a) && (!b || strstr(notes->pdata[i], b)))
+			return TRUE;
+	return FALSE;
+}
+
+/* Two VPN entries of the sample phonebook; the dial-up and IKEv2 entries are skipped. */
+static void check_pbk(const char *name)
+{
+	g_autofree char *path = data_path(name);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) notes = NULL;
+	g_autoptr(GPtrArray) all = nm_winvpn_import_all(path, &notes, &error);
+	g_autoptr(NMConnection) first = NULL;
+	NMConnection *pptp, *l2tp;
+	NMSettingIPConfig *ip4;
+
+	CHECK(all != NULL);
+	if (!all) {
+		fprintf(stderr, "  %s: %s\n", name, error ? error->message : "?");
+		return;
+	}
+	CHECK(all->len == 2);
+	if (all->len != 2)
+		return;
+	pptp = all->pdata[0];
+	l2tp = all->pdata[1];
+	CHECK(nm_connection_verify(pptp, NULL) && nm_connection_verify(l2tp, NULL));
+	CHECK_STR(nm_connection_get_id(pptp), "Office PPTP");
+	CHECK_STR(item(pptp, "protocol"), "pptp");
+	CHECK_STR(item(pptp, "gateway"), "pptp.example.com");
+	CHECK_STR(item(pptp, "require-mppe"), "yes");
+	CHECK_STR(item(pptp, "require-mppe-128"), "yes");
+	CHECK_STR(item(pptp, "password-flags"), "1");
+	CHECK(item(pptp, "ipsec-enabled") == NULL);
+	CHECK(nm_setting_vpn_get_num_secrets(nm_connection_get_setting_vpn(pptp)) == 0);
+
+	CHECK_STR(nm_connection_get_id(l2tp), "B\xc3\xbcro L2TP");
+	CHECK_STR(item(l2tp, "protocol"), "l2tp");
+	CHECK_STR(item(l2tp, "gateway"), "203.0.113.10");
+	CHECK_STR(item(l2tp, "ipsec-enabled"), "yes");
+	CHECK_STR(item(l2tp, "ipsec-psk-flags"), "1");
+	CHECK_STR(item(l2tp, "password-flags"), "1");
+	CHECK(item(l2tp, "require-mppe") == NULL);
+	CHECK(nm_setting_vpn_get_num_secrets(nm_connection_get_setting_vpn(l2tp)) == 0);
+	ip4 = nm_connection_get_setting_ip4_config(l2tp);
+	CHECK(ip4 && nm_setting_ip_config_get_never_default(ip4));
+	CHECK(ip4 && nm_setting_ip_config_get_num_dns_searches(ip4) == 1);
+	if (ip4 && nm_setting_ip_config_get_num_dns_searches(ip4) == 1)
+		CHECK_STR(nm_setting_ip_config_get_dns_search(ip4, 0), "corp.example");
+	ip4 = nm_connection_get_setting_ip4_config(pptp);
+	CHECK(ip4 && !nm_setting_ip_config_get_never_default(ip4));
+
+	CHECK(notes_have(notes, "Modem ISP", "not a VPN"));
+	CHECK(notes_have(notes, "Cloud IKEv2", "IKEv2"));
+
+	/* import_from_file: the first entry. */
+	first = nm_winvpn_import_file(path, &error);
+	CHECK(first && !strcmp(nm_connection_get_id(first), "Office PPTP"));
+}
+
+static void test_pbk(void)
+{
+	g_autofree char *text = NULL;
+	g_autofree char *src = data_path("rasphone-utf8.pbk");
+	g_autofree char *ansi = NULL;
+	g_autofree char *conf = NULL;
+	g_autofree char *latin = NULL;
+	g_autoptr(GPtrArray) all = NULL;
+	g_autoptr(GError) error = NULL;
+	gsize len = 0;
+
+	check_pbk("rasphone-utf8.pbk");
+	check_pbk("rasphone-utf16.pbk");
+
+	/* Detection by content: a phonebook named .conf, with a UTF-8 BOM. */
+	CHECK(g_file_get_contents(src, &text, &len, NULL));
+	if (!text)
+		return;
+	CHECK(nm_winvpn_import_detect(text) == NM_WINVPN_IMPORT_FORMAT_PBK);
+	{
+		g_autofree char *bom = g_strconcat("\xef\xbb\xbf", text, NULL);
+
+		conf = write_tmp("office.conf", bom);
+	}
+	all = nm_winvpn_import_all(conf, NULL, &error);
+	CHECK(all && all->len == 2);
+	g_clear_pointer(&all, g_ptr_array_unref);
+
+	/* The ANSI code page (Windows-1252): "Büro" with a single byte 0xfc. */
+	latin = g_convert(text, len, "WINDOWS-1252", "UTF-8", NULL, NULL, NULL);
+	CHECK(latin != NULL);
+	if (!latin)
+		return;
+	ansi = g_build_filename(tmpdir, "ansi.pbk", NULL);
+	CHECK(g_file_set_contents(ansi, latin, -1, NULL));
+	all = nm_winvpn_import_all(ansi, NULL, &error);
+	CHECK(all && all->len == 2);
+	if (all && all->len == 2)
+		CHECK_STR(nm_connection_get_id(all->pdata[1]), "B\xc3\xbcro L2TP");
+}
+
+static void test_nm_l2tp(void)
+{
+	g_autofree char *path = data_path("nm-l2tp.conf");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) notes = NULL;
+	g_autoptr(GPtrArray) all = nm_winvpn_import_all(path, &notes, &error);
+	NMConnection *c;
+	NMSettingIPConfig *ip4;
+	g_autofree char *text = NULL;
+
+	CHECK(all && all->len == 1);
+	if (!all || all->len != 1) {
+		fprintf(stderr, "  nm-l2tp.conf: %s\n", error ? error->message : "?");
+		return;
+	}
+	c = all->pdata[0];
+	CHECK(nm_connection_verify(c, NULL));
+	CHECK_STR(nm_connection_get_id(c), "Branch L2TP");
+	CHECK_STR(item(c, "protocol"), "l2tp");
+	CHECK_STR(item(c, "gateway"), "vpn.branch.example.org");
+	CHECK_STR(item(c, "user"), "jdoe");
+	CHECK_STR(item(c, "domain"), "BRANCH");
+	CHECK_STR(item(c, "ipsec-enabled"), "yes");
+	CHECK_STR(item(c, "ipsec-ike"), "aes256-sha1-modp2048,3des-sha1-modp1024");
+	CHECK_STR(item(c, "ipsec-esp"), "aes256-sha1,3des-sha1");
+	CHECK_STR(item(c, "ipsec-forceencaps"), "yes");
+	CHECK_STR(item(c, "refuse-eap"), "yes");
+	CHECK_STR(item(c, "require-mppe"), "no");
+	CHECK_STR(item(c, "lcp-echo-failure"), "5");
+	CHECK_STR(item(c, "lcp-echo-interval"), "30");
+	CHECK_STR(item(c, "mtu"), "1400");
+	CHECK_STR(item(c, "password-flags"), "1");
+	CHECK_STR(item(c, "ipsec-psk-flags"), "1");
+	CHECK(item(c, "ipsec-psk") == NULL);
+	CHECK(nm_setting_vpn_get_num_secrets(nm_connection_get_setting_vpn(c)) == 0);
+	CHECK(notes_have(notes, "ipsec-psk", "ask"));
+	CHECK(notes_have(notes, "ipsec-group-name", "ignored"));
+	CHECK(notes_have(notes, "ipsec-remote-id", "ignored"));
+	ip4 = nm_connection_get_setting_ip4_config(c);
+	CHECK(ip4 != NULL);
+	if (ip4) {
+		CHECK(nm_setting_ip_config_get_never_default(ip4));
+		CHECK(nm_setting_ip_config_get_num_dns(ip4) == 2);
+		CHECK(nm_setting_ip_config_get_num_dns_searches(ip4) == 1);
+		CHECK(nm_setting_ip_config_get_num_routes(ip4) == 2);
+		if (nm_setting_ip_config_get_num_routes(ip4) == 2) {
+			NMIPRoute *r = nm_setting_ip_config_get_route(ip4, 0);
+
+			CHECK_STR(nm_ip_route_get_dest(r), "10.20.0.0");
+			CHECK(nm_ip_route_get_prefix(r) == 16);
+			CHECK_STR(nm_ip_route_get_next_hop(r), "10.20.0.1");
+			CHECK(nm_ip_route_get_metric(r) == 10);
+		}
+	}
+	/* What came in exports in our format. */
+	text = nm_winvpn_export_string(c, &error);
+	CHECK(text && strstr(text, "protocol = l2tp\n"));
+
+	CHECK(nm_winvpn_import_detect("[connection]\nid=x\n[vpn]\ngateway=a\n") ==
+	      NM_WINVPN_IMPORT_FORMAT_NM_L2TP);
+	CHECK(nm_winvpn_import_detect("gateway = a\n# [vpn]\n") ==
+	      NM_WINVPN_IMPORT_FORMAT_WINVPN);
+	CHECK(nm_winvpn_import_detect("[Office]\nphonenumber=a\n") ==
+	      NM_WINVPN_IMPORT_FORMAT_PBK);
+}
+
+/* A sample file that must be refused, its message naming every string in @want. */
+static void expect_bad_data(const char *name, const char *const *want)
+{
+	g_autofree char *path = data_path(name);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) all = nm_winvpn_import_all(path, NULL, &error);
+	g_autoptr(NMConnection) c = NULL;
+
+	CHECK(all == NULL);
+	CHECK(error != NULL && error->domain == NM_CONNECTION_ERROR);
+	for (; error && *want; want++) {
+		CHECK(strstr(error->message, *want) != NULL);
+		if (!strstr(error->message, *want))
+			fprintf(stderr, "  '%s' not in: %s\n", *want, error->message);
+	}
+	g_clear_error(&error);
+	c = nm_winvpn_import_file(path, &error);
+	CHECK(c == NULL && error != NULL);
+}
+
+static void test_bad_formats(void)
+{
+	expect_bad_data("truncated-utf16.pbk",
+			(const char *const[]){ "truncated-utf16.pbk", "UTF-16", NULL });
+	expect_bad_data("no-gateway.pbk", (const char *const[]){
+		"no-gateway.pbk:139:", "No Server", "PhoneNumber", NULL });
+	expect_bad_data("no-vpn.pbk", (const char *const[]){
+		"no PPTP or L2TP", "Modem ISP", "Cert L2TP",
+		"certificate authentication is not supported yet", NULL });
+	expect_bad_data("nm-l2tp-cert.conf", (const char *const[]){
+		"nm-l2tp-cert.conf:7:", "machine-auth-type",
+		"certificate authentication is not supported yet", NULL });
+	expect_bad_data("nm-l2tp-nogw.conf",
+			(const char *const[]){ "nm-l2tp-nogw.conf:4:", "gateway", NULL });
+	expect_bad_data("garbage.bin", (const char *const[]){ "garbage.bin", "binary", NULL });
+	expect_bad_data("garbage.txt",
+			(const char *const[]){ "garbage.txt:1:", "key = value", NULL });
+	/* Phonebook values go through the key table too. */
+	expect_bad("badhost.pbk",
+		   "[Bad]\r\nType=2\r\nVpnStrategy=1\r\nPhoneNumber=no such host!\r\n",
+		   (const char *const[]){ "badhost.pbk:4:", "Bad", "gateway", NULL }, NULL);
+	expect_bad("badstrategy.pbk", "[Bad]\r\nType=2\r\nVpnStrategy=pptp\r\nPhoneNumber=a\r\n",
+		   (const char *const[]){ "badstrategy.pbk:3:", "VpnStrategy", NULL }, NULL);
+	expect_bad("badbool.conf", "[vpn]\ngateway=a.example\nrefuse-pap=maybe\n",
+		   (const char *const[]){ "badbool.conf:3:", "refuse-pap", "maybe", NULL }, NULL);
+	expect_bad("noheader.pbk", "[Office\nPhoneNumber=a\n",
+		   (const char *const[]){ "noheader.pbk:1:", "]", NULL }, NULL);
+}
+
 /* The built library, loaded the way nmcli and nm-connection-editor load it. */
 static void test_plugin_library(void)
 {
@@ -214,6 +454,13 @@ static void test_plugin_library(void)
 	CHECK(b != NULL);
 	if (b)
 		check_same(a, b);
+	/* A phonebook through the plugin: its first VPN entry. */
+	{
+		g_autofree char *pbk = data_path("rasphone-utf16.pbk");
+		g_autoptr(NMConnection) c = nm_vpn_editor_plugin_import(plugin, pbk, &error);
+
+		CHECK(c && !strcmp(nm_connection_get_id(c), "Office PPTP"));
+	}
 }
 
 int main(void)
@@ -227,6 +474,9 @@ int main(void)
 	test_cli_profile();
 	test_malformed();
 	test_export_refused();
+	test_pbk();
+	test_nm_l2tp();
+	test_bad_formats();
 	test_plugin_library();
 	r = check_done("test-ui-import");
 	{
