@@ -51,7 +51,8 @@ EXTRA_tests_unit_test_ui_import_DEPENDENCIES = ui/libnm-vpn-plugin-winvpn.so
 
 # GTK 3: nm-connection-editor's page, dlopen()ed by the plugin above.
 ui_libnm_vpn_plugin_winvpn_editor_so_SOURCES = \
-	%reldir%/nm-winvpn-editor.c %reldir%/nm-winvpn-import.h
+	%reldir%/nm-winvpn-editor.c %reldir%/nm-winvpn-import.h \
+	%reldir%/nm-winvpn-advanced.c %reldir%/nm-winvpn-advanced.h
 ui_libnm_vpn_plugin_winvpn_editor_so_CPPFLAGS = $(ui_plugin_cppflags)
 ui_libnm_vpn_plugin_winvpn_editor_so_CFLAGS = \
 	$(ui_so_cflags) $(GTK_CFLAGS) $(LIBNMA_CFLAGS) $(LIBNM_CFLAGS) $(GLIB_CFLAGS)

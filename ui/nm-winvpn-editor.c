@@ -5,8 +5,9 @@
  *
  * The page uses the words of Windows' "Add a VPN connection" form.  Every value goes
  * through the engine's key table (wv_key_check): an entry the table refuses gets the
- * "error" style class and update_connection() fails, which keeps Save disabled.  Keys
- * the page does not show (the advanced ones) are carried over unchanged. */
+ * "error" style class and update_connection() fails, which keeps Save disabled.  The
+ * "Advanced..." button opens nm-winvpn-advanced.c's dialog for the PPP and IPsec keys;
+ * keys neither shows are carried over unchanged. */
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
@@ -15,6 +16,7 @@
 #include <nma-ui-utils.h>
 #include <stdlib.h>
 
+#include "nm-winvpn-advanced.h"
 #include "nm-winvpn-import.h"
 #include "settings.h"
 
@@ -37,6 +39,9 @@ struct _WinvpnEditor {
 	GtkWidget *domain;
 	GtkWidget *psk_label;
 	GtkWidget *psk;
+	GtkWidget *advanced;
+	GtkWidget *adv_dialog;  /* while open; a weak pointer */
+	GHashTable *adv;        /* the Advanced dialog's keys that are set: key -> value */
 	NMSettingVpn *orig;  /* a copy of the connection's vpn setting, for the other keys */
 	gboolean built;
 };
@@ -166,12 +171,13 @@ typedef struct {
 	NMSettingVpn *dst;
 } CopyData;
 
-/* Keys the page does not show are kept as they were. */
+/* Keys the page does not show are kept as they were; the Advanced dialog's come from
+ * self->adv, which started as a copy of them, so that it can also unset one. */
 static void copy_other(const char *key, const char *value, gpointer user_data)
 {
 	CopyData *d = user_data;
 
-	if (!nm_setting_vpn_get_data_item(d->dst, key))
+	if (!winvpn_advanced_owns_key(key) && !nm_setting_vpn_get_data_item(d->dst, key))
 		nm_setting_vpn_add_data_item(d->dst, key, value);
 }
 
@@ -181,6 +187,8 @@ static gboolean update_connection(NMVpnEditor *editor, NMConnection *connection,
 	WinvpnEditor *self = WINVPN_EDITOR(editor);
 	NMSettingVpn *s_vpn;
 	CopyData copy;
+	GHashTableIter it;
+	gpointer key, value;
 	int type;
 	guint i;
 
@@ -201,6 +209,9 @@ static gboolean update_connection(NMVpnEditor *editor, NMConnection *connection,
 		if (*v)
 			nm_setting_vpn_add_data_item(s_vpn, checked[i].key, v);
 	}
+	g_hash_table_iter_init(&it, self->adv);
+	while (g_hash_table_iter_next(&it, &key, &value))
+		nm_setting_vpn_add_data_item(s_vpn, key, value);
 	put_secret(self, s_vpn, self->password, NM_WINVPN_KEY_PASSWORD);
 	if (type == TYPE_L2TP_IPSEC)
 		put_secret(self, s_vpn, self->psk, NM_WINVPN_KEY_IPSEC_PSK);
@@ -252,6 +263,37 @@ static GtkWidget *new_entry(WinvpnEditor *self, const char *name, const char *te
 	return e;
 }
 
+static void advanced_done(gpointer user_data)
+{
+	WinvpnEditor *self = WINVPN_EDITOR(user_data);
+
+	g_signal_emit_by_name(self, "changed");
+}
+
+static void advanced_cb(GtkWidget *button, gpointer user_data)
+{
+	WinvpnEditor *self = WINVPN_EDITOR(user_data);
+	GtkWidget *top = gtk_widget_get_toplevel(self->grid);
+	int type = gtk_combo_box_get_active(GTK_COMBO_BOX(self->type));
+
+	if (self->adv_dialog) {
+		gtk_window_present(GTK_WINDOW(self->adv_dialog));
+		return;
+	}
+	self->adv_dialog = winvpn_advanced_dialog_new(
+		gtk_widget_is_toplevel(top) && GTK_IS_WINDOW(top) ? GTK_WINDOW(top) : NULL,
+		self->adv, type != TYPE_PPTP, type == TYPE_L2TP_IPSEC, advanced_done, self);
+	g_object_add_weak_pointer(G_OBJECT(self->adv_dialog), (gpointer *)&self->adv_dialog);
+}
+
+static void keep_advanced(const char *key, const char *value, gpointer user_data)
+{
+	WinvpnEditor *self = WINVPN_EDITOR(user_data);
+
+	if (winvpn_advanced_owns_key(key))
+		g_hash_table_insert(self->adv, g_strdup(key), g_strdup(value));
+}
+
 static void build(WinvpnEditor *self, NMConnection *connection)
 {
 	NMSettingVpn *s_vpn = nm_connection_get_setting_vpn(connection);
@@ -260,8 +302,11 @@ static void build(WinvpnEditor *self, NMConnection *connection)
 
 #define DATA(k) (s_vpn ? nm_setting_vpn_get_data_item(s_vpn, (k)) : NULL)
 #define SECRET(k) (s_vpn ? nm_setting_vpn_get_secret(s_vpn, (k)) : NULL)
-	if (s_vpn)
+	self->adv = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	if (s_vpn) {
 		self->orig = NM_SETTING_VPN(nm_setting_duplicate(NM_SETTING(s_vpn)));
+		nm_setting_vpn_foreach_data_item(s_vpn, keep_advanced, self);
+	}
 	protocol = DATA(NM_WINVPN_KEY_PROTOCOL);
 	ipsec = DATA(NM_WINVPN_KEY_IPSEC_ENABLED);
 	if (g_strcmp0(protocol, "l2tp") == 0)
@@ -308,6 +353,12 @@ static void build(WinvpnEditor *self, NMConnection *connection)
 #undef DATA
 #undef SECRET
 
+	self->advanced = gtk_button_new_with_mnemonic(_("_Advanced..."));
+	gtk_widget_set_name(self->advanced, "advanced");
+	gtk_widget_set_halign(self->advanced, GTK_ALIGN_END);
+	g_signal_connect(self->advanced, "clicked", G_CALLBACK(advanced_cb), self);
+	gtk_grid_attach(GTK_GRID(self->grid), self->advanced, 0, 6, 2, 1);
+
 	gtk_widget_show_all(self->grid);
 	gtk_widget_set_no_show_all(self->psk_label, TRUE);
 	gtk_widget_set_no_show_all(self->psk, TRUE);
@@ -324,6 +375,15 @@ static void dispose(GObject *object)
 {
 	WinvpnEditor *self = WINVPN_EDITOR(object);
 
+	/* Its OK would call back into this editor. */
+	if (self->adv_dialog) {
+		GtkWidget *d = self->adv_dialog;
+
+		g_object_remove_weak_pointer(G_OBJECT(d), (gpointer *)&self->adv_dialog);
+		self->adv_dialog = NULL;
+		gtk_widget_destroy(d);
+	}
+	g_clear_pointer(&self->adv, g_hash_table_unref);
 	g_clear_object(&self->grid);
 	g_clear_object(&self->orig);
 	G_OBJECT_CLASS(winvpn_editor_parent_class)->dispose(object);

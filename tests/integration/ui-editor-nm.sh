@@ -2,8 +2,9 @@
 # ui-editor-nm.sh -- the real nm-connection-editor on a private Xvfb edits a winvpn
 # connection of a private real NetworkManager (tests/lab/nm.sh; the editor runs in NM's
 # mount namespace so it sees the .name file naming the build tree's plugin).  Over AT-SPI
-# (tests/lab/editor-atspi.py): a bad gateway disables Save, a good one enables it, Save
-# stores it, and nmcli reads the new gateway back.  Screenshot: $T/editor.png, copied to
+# (tests/lab/editor-atspi.py): in the Advanced dialog a bad MTU disables OK and a good one
+# is taken on OK; a bad gateway disables Save, a good one enables it, Save stores both, and
+# nmcli reads the new gateway and MTU back.  Screenshot: $T/editor.png, copied to
 # $UI_SCREENSHOT (e.g. docs/screenshots/editor.png) when set.
 # Root; skips (77) without Xvfb, nm-connection-editor, xdotool, pyatspi, NetworkManager.
 set -u
@@ -115,6 +116,14 @@ sleep 0.8
 import -window "$W" "$T/editor.png" && ok "screenshot $T/editor.png" || bad "screenshot"
 if [ -n "${UI_SCREENSHOT:-}" ]; then cp "$T/editor.png" "$UI_SCREENSHOT"; fi
 
+if /usr/bin/python3 "$S/tests/lab/editor-atspi.py" set-mtu 100 1280 >"$T/mtu.out" 2>&1; then
+	ok "AT-SPI: Advanced..., bad MTU disables OK, good one enables it, OK clicked"
+else
+	bad "AT-SPI Advanced dialog"; cat "$T/mtu.out"
+	/usr/bin/python3 "$S/tests/lab/editor-atspi.py" dump 2>&1 | head -80
+fi
+sed 's/^/  /' "$T/mtu.out"
+
 if /usr/bin/python3 "$S/tests/lab/editor-atspi.py" set-gateway 'bad host!' 198.51.100.77 \
 	>"$T/drive.out" 2>&1; then
 	ok "AT-SPI: bad gateway disables Save, good one enables it, Save clicked"
@@ -131,6 +140,8 @@ for _ in $(seq 1 50); do
 	sleep 0.1
 done
 [ "$gw" = 198.51.100.77 ] && ok "nmcli: saved gateway $gw" || bad "nmcli: gateway is '$gw'"
+mtu=$(nmcli -g vpn.data connection show wv-edit | tr ',' '\n' | sed -n 's/^ *mtu = //p')
+[ "$mtu" = 1280 ] && ok "nmcli: saved mtu $mtu" || bad "nmcli: mtu is '$mtu'"
 user=$(nmcli -g vpn.data connection show wv-edit | tr ',' '\n' | sed -n 's/^ *user = //p')
 [ "$user" = alice ] &&
 	ok "nmcli: user kept" || bad "nmcli: user lost"

@@ -1,7 +1,9 @@
 #!/bin/bash
 # ui-editor.sh -- runs tests/unit/test-ui-editor (the GTK editor page: bad gateway marked and
 # Save blocked, good values saved) on a display: the caller's $DISPLAY, else a private
-# Xvfb.  Skips (77) without either.  No root needed.
+# Xvfb.  Skips (77) without either.  No root needed.  The test also drives the Advanced
+# dialog; with WINVPN_SCREENSHOT_DIR=docs/screenshots it redraws editor-l2tp.png and
+# advanced.png there (editor.png comes from ui-editor-nm.sh's UI_SCREENSHOT).
 set -u
 B="${top_builddir:-$(cd "$(dirname "$0")/../.." && pwd)}"
 export top_builddir="$B"

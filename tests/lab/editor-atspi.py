@@ -5,6 +5,9 @@ Usage: editor-atspi.py dump
        editor-atspi.py set-gateway BAD GOOD
            types BAD into "Server name or address" and checks that Save is disabled,
            then GOOD, checks that Save is enabled, and clicks it.
+       editor-atspi.py set-mtu BAD GOOD
+           clicks "Advanced...", types BAD into "MTU" and checks that OK is disabled, then
+           GOOD, checks that OK is enabled, clicks it and checks that the dialog closed.
 Needs DISPLAY and the session bus on which the editor's a11y bus was activated.
 Exit: 0 ok, 1 check failed, 2 editor or widget not found.
 """
@@ -14,6 +17,7 @@ import time
 import pyatspi
 
 GATEWAY_LABEL = "Server name or address"
+ADVANCED_TITLE = "Advanced VPN Settings"
 
 
 def find_app(name, timeout=15):
@@ -65,6 +69,49 @@ def button(app, name):
     return wait_for(look, f"button {name!r}")
 
 
+def named(app, role, name):
+    def look():
+        for node, _ in walk(app):
+            if node.getRoleName() == role and node.name == name:
+                return node
+        return None
+    return wait_for(look, f"{role} {name!r}")
+
+
+def gone(app, role, name, timeout=5):
+    end = time.time() + timeout
+    while time.time() < end:
+        if not any(n.getRoleName() == role and n.name == name for n, _ in walk(app)):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def set_mtu(app, bad, good):
+    named(app, "push button", "Advanced...").queryAction().doAction(0)
+    dialog = named(app, "dialog", ADVANCED_TITLE)
+    mtu = named(dialog, "spin button", "MTU")
+    ok = named(dialog, "push button", "OK")
+    rc = 0
+    print("MTU now:", repr(set_text(mtu, bad)))
+    if sensitive(ok):
+        print(f"FAIL: OK is enabled with MTU {bad!r}")
+        rc = 1
+    else:
+        print(f"ok: OK disabled with MTU {bad!r}")
+    print("MTU now:", repr(set_text(mtu, good)))
+    if not sensitive(ok):
+        print(f"FAIL: OK is disabled with MTU {good!r}")
+        return 1
+    print(f"ok: OK enabled with MTU {good!r}")
+    ok.queryAction().doAction(0)
+    if not gone(app, "dialog", ADVANCED_TITLE):
+        print("FAIL: the Advanced dialog is still open after OK")
+        return 1
+    print("clicked OK, dialog closed")
+    return rc
+
+
 def sensitive(node):
     return node.getState().contains(pyatspi.STATE_SENSITIVE)
 
@@ -83,9 +130,11 @@ def main():
         for node, d in walk(app):
             role = node.getRoleName()
             if role in ("label", "text", "password text", "push button", "page tab",
-                        "combo box", "dialog", "frame"):
+                        "combo box", "dialog", "frame", "spin button", "check box"):
                 print("  " * d + f"[{role}] {node.name!r} sensitive={sensitive(node)}")
         return 0
+    if cmd == "set-mtu" and len(sys.argv) == 4:
+        return set_mtu(app, sys.argv[2], sys.argv[3])
     if cmd != "set-gateway" or len(sys.argv) != 4:
         print(__doc__)
         return 2

@@ -2,7 +2,10 @@
  * nm-connection-editor loads it: through libnm-vpn-plugin-winvpn.so's get_editor().  A bad
  * gateway marks the entry with the "error" style class and update_connection fails (Save
  * stays disabled); a good one is saved with the other fields; the pre-shared key row shows
- * for L2TP/IPsec only; keys the page does not show survive.  Needs a display: exit 77
+ * for L2TP/IPsec only; keys the page does not show survive.  The Advanced dialog starts
+ * from the connection (or the key table's defaults), saves only on OK, and a refused value
+ * disables OK.  With WINVPN_SCREENSHOT_DIR set, the L2TP/IPsec page and the Advanced dialog
+ * are also drawn to editor-l2tp.png and advanced.png there.  Needs a display: exit 77
  * without one (tests/integration/ui-editor.sh runs it under Xvfb). */
 #include "config.h"
 
@@ -45,6 +48,109 @@ static void set_text(GtkWidget *root, const char *name, const char *text)
 		gtk_entry_set_text(GTK_ENTRY(e), text);
 }
 
+static const char *get_text(GtkWidget *root, const char *name)
+{
+	GtkWidget *e = find(root, name);
+
+	CHECK(e != NULL);
+	return e ? gtk_entry_get_text(GTK_ENTRY(e)) : "";
+}
+
+static void set_active(GtkWidget *root, const char *name, gboolean on)
+{
+	GtkWidget *b = find(root, name);
+
+	CHECK(b != NULL);
+	if (b)
+		gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(b), on);
+}
+
+static void settle(void)
+{
+	while (gtk_events_pending())
+		gtk_main_iteration();
+}
+
+/* The open Advanced dialog, if any. */
+static GtkWidget *advanced_dialog(void)
+{
+	g_autoptr(GList) tops = gtk_window_list_toplevels();
+	GList *l;
+
+	for (l = tops; l; l = l->next)
+		if (!g_strcmp0(gtk_widget_get_name(l->data), "winvpn-advanced"))
+			return l->data;
+	return NULL;
+}
+
+/* Clicks "Advanced..." the way a user does; NULL (after a failed CHECK) if no dialog. */
+static GtkWidget *open_advanced(GtkWidget *root)
+{
+	GtkWidget *b = find(root, "advanced"), *d;
+
+	CHECK(b != NULL);
+	if (!b)
+		return NULL;
+	gtk_button_clicked(GTK_BUTTON(b));
+	settle();
+	d = advanced_dialog();
+	CHECK(d != NULL);
+	return d;
+}
+
+/* A click on OK or Cancel, refused like a user's when the button is insensitive. */
+static void press(GtkWidget *dialog, const char *name)
+{
+	GtkWidget *b = find(dialog, name);
+
+	CHECK(b != NULL);
+	if (b && gtk_widget_is_sensitive(b))
+		gtk_button_clicked(GTK_BUTTON(b));
+	settle();
+}
+
+static const char *data_of(NMVpnEditor *editor, NMConnection *out, const char *key)
+{
+	NMSettingVpn *v;
+
+	CHECK(nm_vpn_editor_update_connection(editor, out, NULL));
+	v = nm_connection_get_setting_vpn(out);
+	return v ? nm_setting_vpn_get_data_item(v, key) : NULL;
+}
+
+static void count_cb(gpointer editor, gpointer user_data)
+{
+	(*(int *)user_data)++;
+}
+
+/* The window as it is on the screen, without the window manager's frame. */
+static void shoot(GtkWidget *window, const char *file)
+{
+	const char *dir = g_getenv("WINVPN_SCREENSHOT_DIR");
+	g_autofree char *path = NULL;
+	cairo_surface_t *s;
+	cairo_t *cr;
+
+	if (!dir || !window)
+		return;
+	/* A window that has just grown waits for the X server's configure event before it
+	 * can be allocated and drawn: give it half a second. */
+	for (int i = 0; i < 25; i++) {
+		settle();
+		g_usleep(20000);
+	}
+	settle();
+	path = g_build_filename(dir, file, NULL);
+	s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, gtk_widget_get_allocated_width(window),
+				       gtk_widget_get_allocated_height(window));
+	cr = cairo_create(s);
+	gtk_widget_draw(window, cr);
+	cairo_destroy(cr);
+	CHECK(cairo_surface_write_to_png(s, path) == CAIRO_STATUS_SUCCESS);
+	cairo_surface_destroy(s);
+	fprintf(stderr, "test-ui-editor: screenshot %s\n", path);
+}
+
 int main(int argc, char **argv)
 {
 	const char *builddir = g_getenv("top_builddir");
@@ -58,8 +164,9 @@ int main(int argc, char **argv)
 	NMSettingVpn *s_vpn = NM_SETTING_VPN(nm_setting_vpn_new());
 	NMSettingConnection *s_con = NM_SETTING_CONNECTION(nm_setting_connection_new());
 	g_autofree char *uuid = nm_utils_uuid_generate();
-	GtkWidget *root, *gw, *type, *psk;
+	GtkWidget *root, *gw, *type, *psk, *win, *d, *mtu;
 	NMSettingVpn *v;
+	int changed = 0;
 
 	if (!gtk_init_check(&argc, &argv)) {
 		fprintf(stderr, "test-ui-editor: no display, skipped\n");
@@ -88,6 +195,12 @@ int main(int argc, char **argv)
 		return check_done("test-ui-editor");
 	}
 	root = GTK_WIDGET(nm_vpn_editor_get_widget(editor));
+	g_signal_connect(editor, "changed", G_CALLBACK(count_cb), &changed);
+	/* In a window, as in nm-connection-editor: the dialog is transient for it. */
+	win = gtk_window_new(GTK_WINDOW_TOPLEVEL);
+	gtk_window_set_title(GTK_WINDOW(win), "winvpn");
+	gtk_container_add(GTK_CONTAINER(win), root);
+	gtk_widget_show(win);
 	gw = find(root, "gateway");
 	type = find(root, "type");
 	psk = find(root, "ipsec-psk");
@@ -145,5 +258,131 @@ int main(int argc, char **argv)
 	v = nm_connection_get_setting_vpn(out);
 	CHECK(v && !nm_setting_vpn_get_secret(v, "ipsec-psk"));
 	CHECK(v && !g_strcmp0(nm_setting_vpn_get_data_item(v, "protocol"), "pptp"));
+
+	/* Advanced, PPTP: pre-filled from the connection and the table's defaults; the IPsec
+	 * section is insensitive. */
+	changed = 0;
+	d = open_advanced(root);
+	if (!d)
+		return check_done("test-ui-editor");
+	CHECK(gtk_window_get_transient_for(GTK_WINDOW(d)) == GTK_WINDOW(win));
+	CHECK_STR(get_text(d, "mtu"), "1300");
+	CHECK_STR(get_text(d, "mru"), "1400");
+	CHECK_STR(get_text(d, "lcp-echo-interval"), "10");
+	CHECK_STR(get_text(d, "ipsec-ikelifetime"), "28800");
+	CHECK(gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(find(d, "allow-pap"))));
+	CHECK(!gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(find(d, "use-mppe"))));
+	CHECK(!gtk_widget_is_sensitive(find(d, "mppe-strength")));
+	CHECK(!gtk_widget_is_sensitive(find(d, "ipsec-ike")));
+	CHECK(!gtk_widget_is_sensitive(find(d, "ipsec-forceencaps")));
+	CHECK(!gtk_widget_is_sensitive(find(d, "ephemeral-port")));
+	CHECK(gtk_widget_is_sensitive(find(d, "ok")));
+	CHECK_STR(atk_object_get_name(gtk_widget_get_accessible(find(d, "mtu"))), "MTU");
+	CHECK_STR(atk_object_get_name(gtk_widget_get_accessible(find(d, "allow-pap"))),
+		  "Allow PAP");
+
+	/* Cancel discards. */
+	set_text(d, "mtu", "1200");
+	set_active(d, "allow-pap", FALSE);
+	press(d, "cancel");
+	CHECK(advanced_dialog() == NULL);
+	CHECK(changed == 0);
+	CHECK_STR(data_of(editor, out, "mtu"), "1300");
+	CHECK(data_of(editor, out, "refuse-pap") == NULL);
+
+	/* A refused MTU: marked, quoted in the tooltip, and OK disabled. */
+	d = open_advanced(root);
+	if (!d)
+		return check_done("test-ui-editor");
+	CHECK_STR(get_text(d, "mtu"), "1300");
+	mtu = find(d, "mtu");
+	set_text(d, "mtu", "100");
+	CHECK(has_error_class(mtu));
+	CHECK(!gtk_widget_is_sensitive(find(d, "ok")));
+	{
+		g_autofree char *tip = gtk_widget_get_tooltip_text(mtu);
+
+		CHECK(tip && strstr(tip, "mtu") && strstr(tip, "576"));
+	}
+	gtk_dialog_response(GTK_DIALOG(d), GTK_RESPONSE_OK); /* Enter in a field */
+	CHECK(advanced_dialog() == d);
+	set_text(d, "mtu", "abc");
+	CHECK(has_error_class(mtu));
+
+	/* OK saves the changes, and only those. */
+	set_text(d, "mtu", "1200");
+	CHECK(!has_error_class(mtu));
+	CHECK(gtk_widget_is_sensitive(find(d, "ok")));
+	set_active(d, "allow-pap", FALSE);
+	set_active(d, "allow-eap", FALSE);
+	set_active(d, "use-mppe", TRUE);
+	CHECK(gtk_widget_is_sensitive(find(d, "mppe-strength")));
+	gtk_combo_box_set_active(GTK_COMBO_BOX(find(d, "mppe-strength")), 1);
+	set_text(d, "lcp-echo-interval", "30");
+	press(d, "ok");
+	CHECK(advanced_dialog() == NULL);
+	CHECK(changed > 0);
+	CHECK_STR(data_of(editor, out, "mtu"), "1200");
+	CHECK_STR(data_of(editor, out, "refuse-pap"), "yes");
+	CHECK_STR(data_of(editor, out, "refuse-eap"), "yes");
+	CHECK_STR(data_of(editor, out, "require-mppe"), "yes");
+	CHECK_STR(data_of(editor, out, "require-mppe-128"), "yes");
+	CHECK_STR(data_of(editor, out, "lcp-echo-interval"), "30");
+	/* Untouched defaults are not written out. */
+	CHECK(data_of(editor, out, "refuse-chap") == NULL);
+	CHECK(data_of(editor, out, "mru") == NULL);
+	CHECK(data_of(editor, out, "require-mppe-40") == NULL);
+	CHECK(data_of(editor, out, "ipsec-ike") == NULL);
+
+	/* L2TP/IPsec: the IPsec section is live. */
+	gtk_combo_box_set_active(GTK_COMBO_BOX(type), 1);
+	set_text(root, "ipsec-psk", "psk-secret");
+	shoot(win, "editor-l2tp.png");
+	d = open_advanced(root);
+	if (!d)
+		return check_done("test-ui-editor");
+	CHECK(gtk_widget_is_sensitive(find(d, "ipsec-ike")));
+	CHECK(gtk_widget_is_sensitive(find(d, "ephemeral-port")));
+	CHECK(gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(find(d, "use-mppe"))));
+	CHECK(gtk_combo_box_get_active(GTK_COMBO_BOX(find(d, "mppe-strength"))) == 1);
+	CHECK(!gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(find(d, "allow-pap"))));
+	set_text(d, "ipsec-ike", "aes256-sha1-modp2048");
+	set_text(d, "ipsec-esp", "aes256-sha1");
+	set_text(d, "ipsec-salifetime", "99999");
+	CHECK(has_error_class(find(d, "ipsec-salifetime")));
+	CHECK(!gtk_widget_is_sensitive(find(d, "ok")));
+	set_text(d, "ipsec-salifetime", "7200");
+	set_active(d, "ipsec-forceencaps", TRUE);
+	set_active(d, "ephemeral-port", TRUE);
+	shoot(d, "advanced.png");
+	set_active(d, "use-mppe", FALSE);
+	press(d, "ok");
+	CHECK(advanced_dialog() == NULL);
+	CHECK_STR(data_of(editor, out, "ipsec-ike"), "aes256-sha1-modp2048");
+	CHECK_STR(data_of(editor, out, "ipsec-esp"), "aes256-sha1");
+	CHECK_STR(data_of(editor, out, "ipsec-salifetime"), "7200");
+	CHECK_STR(data_of(editor, out, "ipsec-forceencaps"), "yes");
+	CHECK_STR(data_of(editor, out, "ephemeral-port"), "yes");
+	CHECK_STR(data_of(editor, out, "require-mppe"), "no");
+	CHECK_STR(data_of(editor, out, "require-mppe-128"), "no");
+	CHECK_STR(data_of(editor, out, "mtu"), "1200");
+	CHECK_STR(data_of(editor, out, "protocol"), "l2tp");
+	CHECK(nm_connection_verify(out, NULL));
+
+	/* Clearing a proposal unsets it (the engine's defaults again). */
+	d = open_advanced(root);
+	if (!d)
+		return check_done("test-ui-editor");
+	CHECK_STR(get_text(d, "ipsec-ike"), "aes256-sha1-modp2048");
+	set_text(d, "ipsec-ike", "");
+	press(d, "ok");
+	CHECK(data_of(editor, out, "ipsec-ike") == NULL);
+
+	/* An open dialog goes with the editor. */
+	d = open_advanced(root);
+	g_clear_object(&editor);
+	settle();
+	CHECK(advanced_dialog() == NULL);
+	gtk_widget_destroy(win);
 	return check_done("test-ui-editor");
 }
