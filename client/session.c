@@ -26,6 +26,9 @@
 #define CONNECT_TIMEOUT_MS 90000
 /* How long an orderly teardown may take before the session just ends. */
 #define STOP_TIMEOUT_MS 8000
+/* ... and when the gateway is known to be dead: the goodbyes are sent as a
+ * courtesy, but nobody will answer them. */
+#define DEAD_PEER_STOP_MS 1000
 /* Packets read from the TUN device per wake-up. */
 #define TUN_BATCH 64
 
@@ -335,6 +338,8 @@ static void on_ppp_dead(void *arg, enum wv_fail why, const char *msg)
 	note_failure(s, why, msg);
 	if (why != WV_OK || !s->stopping)
 		wv_dbg(&s->log, "PPP", "PPP finished: %s", msg ? msg : wv_fail_name(why));
+	if (why == WV_FAIL_PEER_DEAD)
+		wv_timer_arm(s->loop, &s->stop_timer, DEAD_PEER_STOP_MS);
 	stop_link(s);
 }
 

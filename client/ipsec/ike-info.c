@@ -308,13 +308,7 @@ static void info_delete(struct ipsec *s, const struct ike_delete *d)
 			}
 			/* Nothing is left to protect: end phase 1 too, so the gateway
 			 * does not keep a half-dead ISAKMP SA around. */
-			if (!s->isakmp_deleted) {
-				uint8_t cookies[16];
-
-				memcpy(cookies, s->icookie, 8);
-				memcpy(cookies + 8, s->rcookie, 8);
-				ike_info_send_delete(s, ISAKMP_PROTO_ISAKMP, cookies, 16);
-			}
+			ike_send_deletes(s, false);
 			ike_fail(s, WV_FAIL_PEER_DEAD,
 				 _("the gateway %s deleted the IPsec SA (it may have "
 				   "expired: winvpn does not rekey yet)"), s->gw_str);
@@ -324,6 +318,7 @@ static void info_delete(struct ipsec *s, const struct ike_delete *d)
 	}
 	if (d->proto == ISAKMP_PROTO_ISAKMP && d->spi_size == 16 &&
 	    !memcmp(d->spis, s->icookie, 8) && !memcmp(d->spis + 8, s->rcookie, 8)) {
+		s->isakmp_deleted = true;          /* nothing to delete back */
 		if (s->state < IKE_S_ESTABLISHED) {
 			ike_fail(s, WV_FAIL_PROTOCOL,
 				 _("the gateway %s deleted the IKE SA during the "
@@ -331,7 +326,6 @@ static void info_delete(struct ipsec *s, const struct ike_delete *d)
 			return;
 		}
 		/* Some gateways drop phase 1 once phase 2 is up; ESP goes on. */
-		s->isakmp_deleted = true;
 		wv_timer_cancel(s->loop, &s->dpd_timer);
 		wv_info(s->log, "IKE",
 			"the gateway %s deleted the ISAKMP SA; the IPsec SA stays up",

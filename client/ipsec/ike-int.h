@@ -163,7 +163,8 @@ struct ipsec {
 	struct ike_p1_keys keys;
 	bool keyed;                            /* SKEYID_* derived (after MM4) */
 	bool authenticated;                    /* HASH_R verified (after MM6) */
-	bool isakmp_deleted;                   /* the gateway deleted the ISAKMP SA */
+	bool isakmp_deleted;                   /* the ISAKMP SA is deleted (by either side) */
+	bool deletes_sent;                     /* our Deletes went out (once) */
 	uint8_t p1_iv[IKE_BLOCK_MAX];          /* CBC chain of Main Mode */
 	uint8_t p1_last[IKE_BLOCK_MAX];        /* last CBC block of Main Mode 6 */
 
@@ -227,6 +228,9 @@ void ike_leave(struct ipsec *s);
 /* Ends everything and reports down() once (from the caller's stack; the
  * callee may free s: return right after). */
 void ike_fail(struct ipsec *s, enum wv_fail why, const char *fmt, ...) WV_PRINTF(3, 4);
+/* Deletes for what the gateway still holds of ours: the IPsec SA (if esp and
+ * established) and the authenticated ISAKMP SA; once per object. */
+void ike_send_deletes(struct ipsec *s, bool esp);
 int ike_random(struct ipsec *s, void *buf, size_t len);
 uint64_t ike_now(struct ipsec *s);
 /* Starts a new header for a message of this exchange. */

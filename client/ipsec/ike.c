@@ -127,6 +127,10 @@ void ike_fail(struct ipsec *s, enum wv_fail why, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* An authenticated ISAKMP SA the gateway still holds (a Quick Mode it
+	 * refused, a failure after the SA was up): tell it, or it keeps the SA
+	 * until it times out (strongSwan keeps an IKE SA established for hours). */
+	ike_send_deletes(s, true);
 	ike_close_sockets(s);
 	ike_cancel_timers(s);
 	wv_timer_cancel(s->loop, &s->later);
@@ -138,6 +142,29 @@ void ike_fail(struct ipsec *s, enum wv_fail why, const char *fmt, ...)
 		wv_err(s->log, "IKE", "%s", msg);
 	if (s->ev.down)
 		s->ev.down(s->arg, why, msg);
+}
+
+void ike_send_deletes(struct ipsec *s, bool esp)
+{
+	if (s->deletes_sent)
+		return;
+	s->deletes_sent = true;
+	/* RFC 2408 §3.15: IPsec SA first, then the ISAKMP SA; our inbound SPI
+	 * names the IPsec SA. */
+	if (esp && s->state == IKE_S_ESTABLISHED && s->esp_in) {
+		uint8_t spi[4];
+
+		store_be32(spi, s->spi_in);
+		ike_info_send_delete(s, ISAKMP_PROTO_ESP, spi, 4);
+	}
+	if (s->authenticated && !s->isakmp_deleted) {
+		uint8_t cookies[16];
+
+		memcpy(cookies, s->icookie, 8);
+		memcpy(cookies + 8, s->rcookie, 8);
+		ike_info_send_delete(s, ISAKMP_PROTO_ISAKMP, cookies, 16);
+		s->isakmp_deleted = true;
+	}
 }
 
 static void ike_on_later(void *arg)
@@ -1148,22 +1175,9 @@ void ipsec_stop(struct ipsec *s)
 	s->stopping = true;
 	s->tx_outstanding = false;
 	wv_timer_cancel(s->loop, &s->rtx_timer);
-	/* RFC 2408 §3.15: tell the gateway, IPsec SA first, then the ISAKMP SA;
-	 * our inbound SPI names the IPsec SA. */
-	if (s->state == IKE_S_ESTABLISHED) {
-		uint8_t spi[4];
-
-		store_be32(spi, s->spi_in);
-		ike_info_send_delete(s, ISAKMP_PROTO_ESP, spi, 4);
+	if (s->state == IKE_S_ESTABLISHED)
 		why = WV_OK;
-	}
-	if (s->authenticated && !s->isakmp_deleted) {
-		uint8_t cookies[16];
-
-		memcpy(cookies, s->icookie, 8);
-		memcpy(cookies + 8, s->rcookie, 8);
-		ike_info_send_delete(s, ISAKMP_PROTO_ISAKMP, cookies, 16);
-	}
+	ike_send_deletes(s, true);
 	if (!ike_gone(s))
 		ike_fail_later(s, why, why == WV_OK ? _("IPsec SA with %s closed") :
 			       _("IPsec negotiation with %s cancelled"), s->gw_str);

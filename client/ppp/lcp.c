@@ -507,7 +507,10 @@ static void lcp_echo_timeout(void *arg)
 			 _("the gateway stopped answering LCP echo requests "
 			   "(%u unanswered in %u s)"),
 			 l->echo_pending, l->echo_pending * ppp->cfg.lcp_echo_interval);
+		/* One Terminate-Request as a courtesy; waiting for its ack from a
+		 * gateway that answers nothing would only delay the user. */
 		ppp_hangup(ppp, WV_FAIL_PEER_DEAD, msg);
+		ppp_give_up(ppp);
 		return;
 	}
 	store_be32(data, lcp_our_magic(l));

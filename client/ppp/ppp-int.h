@@ -149,6 +149,9 @@ const char *ppp_phase_name(enum ppp_phase ph);
 void ppp_fail(struct ppp *ppp, enum wv_fail why, const char *fmt, ...) WV_PRINTF(3, 4);
 /* The peer hung up or stopped answering: dead(why, msg) at once. */
 void ppp_hangup(struct ppp *ppp, enum wv_fail why, const char *msg);
+/* After ppp_hangup(): report the end now instead of after the Terminate-Ack
+ * (the peer is known to be dead). */
+void ppp_give_up(struct ppp *ppp);
 void ppp_lcp_up(struct ppp *ppp);
 void ppp_lcp_down(struct ppp *ppp);
 void ppp_lcp_finished(struct ppp *ppp);

@@ -178,6 +178,11 @@ static void ppp_terminate(struct ppp *ppp, const char *reason)
 	}
 }
 
+void ppp_give_up(struct ppp *ppp)
+{
+	ppp_report_dead(ppp);
+}
+
 void ppp_fail(struct ppp *ppp, enum wv_fail why, const char *fmt, ...)
 {
 	char msg[sizeof(ppp->end_msg)];
