@@ -117,8 +117,10 @@ static struct pkt *make_ack(uint32_t xid)
 		249, 8, 24, 192, 168, 100, 10, 0, 0, 1, 255,
 	};
 	struct pkt *p = pkt_alloc();
-	uint8_t *b = pkt_put(p, 240 + sizeof(opts));
+	uint8_t *b = p ? pkt_put(p, 240 + sizeof(opts)) : NULL;
 
+	if (!b)
+		abort();
 	memset(b, 0, 240);
 	b[0] = 2;
 	b[1] = 1;
