@@ -50,6 +50,21 @@ done
 printf '   runs: %s s\n' "${times[*]}"
 printf '   median connect time: %s s\n' "$(printf '%s\n' "${times[@]}" | median)"
 
+echo "== 2a'. the same without the vpnc-script: command to the tunnel configured (--no-script), $RUNS runs"
+times=()
+for i in $(seq 1 "$RUNS"); do
+	t0=$(lab_now)
+	it_connect --no-script
+	until grep -q '^connected ' "$IT_OUT"; do
+		kill -0 "$IT_PID" 2>/dev/null || it_fail "winvpn exited"
+		sleep 0.005
+	done
+	times+=("$(lab_elapsed "$t0")")
+	it_disconnect 15
+done
+printf '   runs: %s s\n' "${times[*]}"
+printf '   median engine connect time: %s s\n' "$(printf '%s\n' "${times[@]}" | median)"
+
 echo "== 2b. download throughput, tunnel vs bare lab link, 10 MiB, $RUNS runs each"
 size=$((10 * 1024 * 1024))
 read -r _ sha < <(lab_source_prepare "$size")
