@@ -22,4 +22,7 @@ TESTS += \
 	tests/integration/pptp-failures.sh \
 	tests/integration/pptp-secrets.sh \
 	tests/integration/pptp-dead-peer.sh \
-	tests/integration/l2tp-plain.sh
+	tests/integration/l2tp-plain.sh \
+	tests/integration/l2tp-ipsec-strongswan.sh \
+	tests/integration/l2tp-ipsec-nat.sh \
+	tests/integration/l2tp-ipsec-proposals.sh

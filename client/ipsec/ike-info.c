@@ -90,9 +90,12 @@ int ike_info_send_delete(struct ipsec *s, uint8_t proto, const void *spi, uint8_
 /* Two well-known proposals not in our list, to put in the advice. */
 static void suggest_p1(const struct ipsec *s, char *out, size_t cap)
 {
+	/* What most gateways accept first (SoftEther, Windows, strongSwan's
+	 * defaults); no ECP: SoftEther refuses it. */
 	static const char *const cand[] = {
-		"aes256-sha256-modp2048", "aes128-sha1-modp1024", "3des-sha1-modp1024",
-		"aes256-sha1-modp1536", "aes256-sha1-ecp384", "3des-md5-modp1024",
+		"aes256-sha1-modp2048", "aes128-sha1-modp2048", "aes256-sha256-modp2048",
+		"aes128-sha1-modp1024", "3des-sha1-modp1024", "aes256-sha1-modp1536",
+		"3des-md5-modp1024",
 	};
 	size_t i, n = 0, pos = 0;
 
@@ -117,9 +120,11 @@ static void suggest_p1(const struct ipsec *s, char *out, size_t cap)
 
 static void suggest_p2(const struct ipsec *s, char *out, size_t cap)
 {
+	/* HMAC-SHA1 first: SoftEther refuses SHA-2 and GCM for ESP, and every
+	 * gateway for Windows clients accepts aes256-sha1 or aes128-sha1. */
 	static const char *const cand[] = {
-		"aes128-sha256", "aes256-sha1-modp2048", "aes128gcm16", "3des-md5",
-		"aes128-sha1", "aes256-sha1",
+		"aes256-sha1", "aes128-sha1", "3des-sha1", "aes128-sha256",
+		"aes256-sha1-modp2048", "aes128gcm16", "3des-md5",
 	};
 	size_t i, n = 0, pos = 0;
 

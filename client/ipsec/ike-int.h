@@ -112,6 +112,7 @@ enum natt_mode { NATT_NONE, NATT_DRAFT, NATT_RFC };
 #define IKE_KEEPALIVE_MS     20000    /* RFC 3948 §4 */
 #define IKE_DPD_RETRY_MS     5000
 #define IKE_DPD_TRIES        5
+#define IKE_DELETE_REPEAT_MS 250      /* an orderly stop sends its Deletes twice */
 
 struct ipsec {
 	struct wv_loop *loop;
@@ -164,7 +165,9 @@ struct ipsec {
 	bool keyed;                            /* SKEYID_* derived (after MM4) */
 	bool authenticated;                    /* HASH_R verified (after MM6) */
 	bool isakmp_deleted;                   /* the ISAKMP SA is deleted (by either side) */
-	bool deletes_sent;                     /* our Deletes went out (once) */
+	bool deletes_sent;                     /* our Deletes went out */
+	bool del_esp_sent, del_isakmp_sent;    /* ... which ones */
+	bool del_repeat_due;                   /* an orderly stop repeats them once */
 	uint8_t p1_iv[IKE_BLOCK_MAX];          /* CBC chain of Main Mode */
 	uint8_t p1_last[IKE_BLOCK_MAX];        /* last CBC block of Main Mode 6 */
 

@@ -156,6 +156,7 @@ void ike_send_deletes(struct ipsec *s, bool esp)
 
 		store_be32(spi, s->spi_in);
 		ike_info_send_delete(s, ISAKMP_PROTO_ESP, spi, 4);
+		s->del_esp_sent = true;
 	}
 	if (s->authenticated && !s->isakmp_deleted) {
 		uint8_t cookies[16];
@@ -164,6 +165,28 @@ void ike_send_deletes(struct ipsec *s, bool esp)
 		memcpy(cookies + 8, s->rcookie, 8);
 		ike_info_send_delete(s, ISAKMP_PROTO_ISAKMP, cookies, 16);
 		s->isakmp_deleted = true;
+		s->del_isakmp_sent = true;
+	}
+}
+
+/* Informational exchanges are not acknowledged (RFC 2408 §3.15, RFC 2409
+ * §5.7): a Delete lost on the way leaves the SA on the gateway until it
+ * times out or DPD finds us gone -- and SoftEther merges the next connection
+ * from this address into that stale state.  An orderly stop therefore sends
+ * its Deletes a second time shortly after the first (the gateway ignores a
+ * Delete for an SA it no longer has). */
+static void ike_send_deletes_again(struct ipsec *s)
+{
+	uint8_t spi[4], cookies[16];
+
+	if (s->del_esp_sent) {
+		store_be32(spi, s->spi_in);
+		ike_info_send_delete(s, ISAKMP_PROTO_ESP, spi, 4);
+	}
+	if (s->del_isakmp_sent) {
+		memcpy(cookies, s->icookie, 8);
+		memcpy(cookies + 8, s->rcookie, 8);
+		ike_info_send_delete(s, ISAKMP_PROTO_ISAKMP, cookies, 16);
 	}
 }
 
@@ -172,6 +195,11 @@ static void ike_on_later(void *arg)
 	struct ipsec *s = arg;
 
 	ike_enter(s);
+	if (s->del_repeat_due && !ike_gone(s)) {
+		s->del_repeat_due = false;
+		wv_dbg(s->log, "IKE", "repeating our Deletes (they are not acknowledged)");
+		ike_send_deletes_again(s);
+	}
 	ike_fail(s, s->later_why, "%s", s->later_msg);
 	ike_leave(s);
 }
@@ -645,6 +673,30 @@ bad:
 	wv_dbg(s->log, "IKE", "dropping a Quick Mode message that does not decrypt");
 }
 
+/* SoftEther refuses Main Mode 1 with an INFORMATIONAL whose header has a
+ * cookie of its own (and none for us) and names our IKE SA only in the
+ * Notify's SPI: initiator cookie, zero responder cookie.  Such a refusal is
+ * ours too, while we wait for Main Mode 2 (before that nothing is keyed, so
+ * the usual unauthenticated notification rules apply). */
+static bool ike_refuses_mm1(struct ipsec *s, const struct isakmp_hdr *h, const uint8_t *buf)
+{
+	struct ike_payloads ps;
+	unsigned i;
+
+	if (s->state != IKE_S_MM_SA || h->exch != ISAKMP_EXCH_INFO || (h->flags & ISAKMP_FLAG_E) ||
+	    ike_payloads_parse(h->next, buf + ISAKMP_HDR_LEN, h->len - ISAKMP_HDR_LEN, &ps))
+		return false;
+	for (i = 0; i < ps.n; i++) {
+		struct ike_notify n;
+
+		if (ps.pl[i].type == ISAKMP_PL_N &&
+		    !ike_notify_parse(ps.pl[i].body, ps.pl[i].len, &n) && n.spi_size == 16 &&
+		    !memcmp(n.spi, s->icookie, 8) && n.type && n.type <= ISAKMP_N_ERROR_MAX)
+			return true;
+	}
+	return false;
+}
+
 void ike_input(struct ipsec *s, enum ipsec_chan ch, const uint8_t *buf, size_t len)
 {
 	struct isakmp_hdr h;
@@ -657,7 +709,7 @@ void ike_input(struct ipsec *s, enum ipsec_chan ch, const uint8_t *buf, size_t l
 		wv_dbg(s->log, "IKE", "dropping a datagram that is not ISAKMP (%zu octets)", len);
 		return;
 	}
-	if (memcmp(h.icookie, s->icookie, 8) != 0)
+	if (memcmp(h.icookie, s->icookie, 8) != 0 && !ike_refuses_mm1(s, &h, buf))
 		return;
 	/* The responder's cookie arrives with Main Mode 2; any other is not ours.
 	 * A notification refusing Main Mode 1 may carry a cookie or none. */
@@ -1178,9 +1230,15 @@ void ipsec_stop(struct ipsec *s)
 	if (s->state == IKE_S_ESTABLISHED)
 		why = WV_OK;
 	ike_send_deletes(s, true);
-	if (!ike_gone(s))
+	if (!ike_gone(s)) {
 		ike_fail_later(s, why, why == WV_OK ? _("IPsec SA with %s closed") :
 			       _("IPsec negotiation with %s cancelled"), s->gw_str);
+		/* down() after the Deletes went out a second time */
+		if (s->del_esp_sent || s->del_isakmp_sent) {
+			s->del_repeat_due = true;
+			wv_timer_arm(s->loop, &s->later, IKE_DELETE_REPEAT_MS);
+		}
+	}
 	ike_leave(s);
 }
 

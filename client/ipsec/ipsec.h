@@ -41,7 +41,7 @@ struct pkt;
 #define IPSEC_SETTING_ENCAP "ipsec-forceencaps"
 
 /* Windows 10/11's L2TP/IPsec proposals without the ECP groups
- * (windows-interop.md §1.3, §1.4): SoftEther does not answer ECP. */
+ * (windows-interop.md §1.3, §1.4): SoftEther refuses ECP. */
 #define IPSEC_DEFAULT_IKE \
 	"aes256-sha1-modp2048,aes128-sha1-modp2048,3des-sha1-modp2048,3des-sha1-modp1024"
 #define IPSEC_DEFAULT_ESP   "aes256-sha1,aes128-sha1,3des-sha1"

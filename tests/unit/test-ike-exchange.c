@@ -241,6 +241,10 @@ static void test_success_nat(void)
 	CHECK(t.r.n_del_esp == 1 && t.r.n_del_isakmp == 1);
 	CHECK(t.r.del_esp_spi == t.r.spi_i);
 	advance(&t, 10);
+	CHECK(t.downs == 0);
+	/* Deletes are not acknowledged: they go out a second time, then down() */
+	advance(&t, IKE_DELETE_REPEAT_MS);
+	CHECK(t.r.n_del_esp == 2 && t.r.n_del_isakmp == 2);
 	CHECK(t.downs == 1 && t.why == WV_OK);
 	teardown(&t);
 }
@@ -331,6 +335,26 @@ static void test_no_proposal_mm(void)
 	teardown(&t);
 }
 
+static void test_no_proposal_mm_softether(void)
+{
+	struct harness t;
+
+	fprintf(stderr, "== NO-PROPOSAL-CHOSEN in Main Mode, SoftEther's way (cookie in the SPI)\n");
+	setup(&t, "aes128-sha1-ecp256", NULL, IPSEC_ENCAP_AUTO);
+	t.r.only_group = 14;
+	t.r.softether_refusal = true;
+	start(&t);
+	/* at once, not after the retransmissions of a gateway that seems dead */
+	CHECK(t.ups == 0 && t.downs == 1 && t.why == WV_FAIL_PROPOSAL);
+	CHECK(t.r.n_mm1 == 1);
+	CHECK(strstr(t.msg, "rejected all 1 IKE (Main Mode) proposals we offered: "
+			    "aes128-sha1-ecp256 (it answered NO-PROPOSAL-CHOSEN)") != NULL);
+	CHECK(strstr(t.msg, "ipsec-ike=aes256-sha1-modp2048 or ipsec-ike=aes128-sha1-modp2048")
+	      != NULL);
+	fprintf(stderr, "   %s\n", t.msg);
+	teardown(&t);
+}
+
 static void test_no_proposal_qm(void)
 {
 	struct harness t;
@@ -342,9 +366,12 @@ static void test_no_proposal_qm(void)
 	CHECK(t.ups == 0 && t.downs == 1 && t.why == WV_FAIL_PROPOSAL);
 	CHECK(strstr(t.msg, "rejected all 1 ESP (Quick Mode) proposals we offered: aes256-sha256")
 	      != NULL);
-	CHECK(strstr(t.msg, "ipsec-esp=aes128-sha256 or ipsec-esp=aes256-sha1-modp2048 (with PFS)")
-	      != NULL);
+	CHECK(strstr(t.msg, "ipsec-esp=aes256-sha1 or ipsec-esp=aes128-sha1") != NULL);
 	fprintf(stderr, "   %s\n", t.msg);
+	/* the ISAKMP SA was up: the gateway hears that it is gone (strongSwan
+	 * kept it established otherwise) */
+	pump(&t);
+	CHECK(t.r.n_del_isakmp == 1 && t.r.n_del_esp == 0);
 	teardown(&t);
 }
 
@@ -497,6 +524,9 @@ static void test_gateway_deletes(void)
 	pump(&t);
 	CHECK(t.downs == 1 && t.why == WV_FAIL_PEER_DEAD);
 	CHECK(strstr(t.msg, "deleted the IPsec SA") != NULL);
+	/* we end phase 1 too, once, and do not delete the gateway's ESP SA back */
+	pump(&t);
+	CHECK(t.r.n_del_isakmp == 1 && t.r.n_del_esp == 0);
 	teardown(&t);
 }
 
@@ -599,6 +629,7 @@ int main(void)
 	test_selection_3des();
 	test_sha256_gcm_pfs();
 	test_no_proposal_mm();
+	test_no_proposal_mm_softether();
 	test_no_proposal_qm();
 	test_invalid_id_qm();
 	test_wrong_psk();

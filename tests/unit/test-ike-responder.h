@@ -65,6 +65,8 @@ struct resp {
 	uint16_t only_group;          /* accept only this phase-1 group (0: any) */
 	uint8_t only_enc;             /* ... this phase-1 cipher (0: any) */
 	uint16_t mm_error;            /* answer Main Mode 1 with this notify */
+	bool softether_refusal;       /* ... the SoftEther way: a header cookie of its
+				       * own, ours only in the Notify's SPI */
 	uint16_t qm_error;            /* answer Quick Mode 1 with this notify */
 	bool silent_mm5;              /* never answer Main Mode 5 */
 	bool silent_qm1;              /* never answer Quick Mode 1 */
@@ -178,6 +180,28 @@ static inline size_t resp_open(struct resp *r, const uint8_t *msg, size_t len, u
 	return blen;
 }
 
+/* SoftEther 5.01 refusing Main Mode 1 (seen on the wire): INFORMATIONAL with
+ * a random initiator cookie, no responder cookie, message ID != 0, and the
+ * initiator's cookie (plus eight zeros) as the Notify's SPI. */
+static inline void resp_refuse_softether(struct resp *r, uint16_t type)
+{
+	uint8_t mem[256], spi[16] = { 0 };
+	struct isakmp_hdr h;
+	struct ike_buf b;
+
+	memcpy(spi, r->icookie, 8);
+	memset(&h, 0, sizeof(h));
+	memcpy(h.icookie, "\x9f\x0d\xda\xa2\xb3\xa2\x5c\xcd", 8);
+	h.version = ISAKMP_VERSION;
+	h.exch = ISAKMP_EXCH_INFO;
+	h.msgid = 0x21a0d9b7;
+	ikeb_init(&b, mem, sizeof(mem));
+	ikeb_msg_begin(&b, &h);
+	ikeb_pl_notify(&b, ISAKMP_PROTO_ISAKMP, spi, 16, type, NULL, 0);
+	ikeb_msg_end(&b);
+	resp_send(r, b.p, b.len);
+}
+
 static inline void resp_info(struct resp *r, uint8_t proto, uint16_t type, const void *data,
 			     size_t dlen, bool enc)
 {
@@ -276,8 +300,12 @@ static inline void resp_mm1(struct resp *r, const struct isakmp_hdr *h,
 		goto out;
 	r->n_transforms_mm1 = sa->n_trans;
 	if (r->mm_error || resp_pick_p1(r, sa) < 0) {
-		resp_info(r, ISAKMP_PROTO_ISAKMP, r->mm_error ? r->mm_error :
-			  ISAKMP_N_NO_PROPOSAL_CHOSEN, NULL, 0, false);
+		uint16_t type = r->mm_error ? r->mm_error : ISAKMP_N_NO_PROPOSAL_CHOSEN;
+
+		if (r->softether_refusal)
+			resp_refuse_softether(r, type);
+		else
+			resp_info(r, ISAKMP_PROTO_ISAKMP, type, NULL, 0, false);
 		goto out;
 	}
 	free(r->sai_b);

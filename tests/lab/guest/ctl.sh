@@ -17,11 +17,22 @@
 #                     silent (no LCP, no control answers; PPTP's TCP stays
 #                     established, L2TP gets no ZLB, HELLO or anything)
 #   services          (re)start the data services on TCP 5001-5003
+#   ipsec-status      (IPSEC=yes) exit 0 when charon has the l2tp connection
+#                     loaded and xl2tpd listens on UDP 1701
+#
+# IPSEC=yes in guest.env (xl2tpd guest, tests/lab/xl2tpd.sh XL2TPD_IPSEC=yes):
+# strongSwan's charon (IKEv1, PSK, ESP transport mode for UDP/1701, the guest
+# kernel's XFRM/ESP) runs next to xl2tpd, configured by /etc/swanctl/swanctl.conf
+# (written by the host), logging to /mnt/cfg/charon.log; xfrm policies block
+# UDP/1701 that is not protected by an SA, in and out (charon's own transport
+# policies take precedence), so plaintext L2TP is neither accepted nor sent.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 CFG=/mnt/cfg
 # shellcheck disable=SC1091  # written by the host at start
 . "$CFG/guest.env"      # GUEST_IP, SINK_PORT, SOURCE_PORT, ECHO_PORT, SERVER
 SERVER=${SERVER:-pptpd}
+IPSEC=${IPSEC:-no}
+CHARON=/usr/lib/ipsec/charon
 XL2TPD_PID=/run/xl2tpd/xl2tpd.pid
 
 # One process snapshot per question: every fork+exec costs ~25 ms in UML
@@ -75,6 +86,36 @@ stop_server() {
     rm -f /run/pptpd.pid "$XL2TPD_PID"
 }
 
+# --- IPsec (IPSEC=yes) ---------------------------------------------------------
+charon_pid() { cat /run/charon.pid 2>/dev/null; }
+
+block_plain_l2tp() {
+    ip xfrm policy add src 0.0.0.0/0 dst 0.0.0.0/0 proto udp dport 1701 dir in action block priority 3000000
+    ip xfrm policy add src 0.0.0.0/0 dst 0.0.0.0/0 proto udp sport 1701 dir out action block priority 3000000
+}
+
+start_ipsec() {
+    [ "$IPSEC" = yes ] || return 0
+    block_plain_l2tp
+    mkdir -p /run/strongswan
+    setsid "$CHARON" </dev/null >/dev/null 2>&1 &
+    i=0
+    while [ ! -S /run/charon.vici ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+    [ -S /run/charon.vici ] || { echo "ctl: charon did not start"; return 1; }
+    swanctl --load-all --noprompt >/run/swanctl-load.out 2>&1 ||
+        { echo "ctl: swanctl --load-all failed"; cat /run/swanctl-load.out; return 1; }
+}
+
+stop_ipsec() {
+    [ "$IPSEC" = yes ] || return 0
+    p=$(charon_pid)
+    # charon deletes its SAs (IKE Delete to the peers) and its policies on TERM
+    [ -n "$p" ] && { kill -TERM "$p" 2>/dev/null; wait_gone "$p"; }
+    rm -f /run/charon.pid /run/charon.vici
+    ip xfrm state flush
+    ip xfrm policy flush
+}
+
 start_services() {
     pkill -f "^busybox nc -ll -p" 2>/dev/null
     mkdir -p "$CFG/data"
@@ -101,12 +142,25 @@ case "${1:-}" in
         : >"$CFG/syslog.log"
         busybox syslogd -O "$CFG/syslog.log"
         start_services
+        if [ "$IPSEC" = yes ]; then
+            modprobe -a esp4 xfrm_user xfrm_algo authenc cbc hmac echainiv seqiv des_generic \
+                sha1_generic sha256_generic aes_generic gcm ctr 2>/dev/null
+            lsmod | grep -q '^esp4' || echo "ctl: esp4 not loaded (built in?)"
+        fi
         start_server
+        start_ipsec
         ;;
     restart|pptpd-restart)
+        stop_ipsec
         stop_server
         cp -a "$CFG/etc/." /etc/
         start_server
+        start_ipsec
+        ;;
+    ipsec-status)
+        [ "$IPSEC" = yes ] && [ -n "$(charon_pid)" ] && [ -d "/proc/$(charon_pid)" ] &&
+            swanctl --list-conns 2>/dev/null | grep -q '^l2tp:' &&
+            grep -q ':06A5 00000000:0000' /proc/net/udp
         ;;
     sessions)
         for p in $(server_pppds); do
@@ -139,5 +193,5 @@ case "${1:-}" in
         kill -s "$sig" "$@" && echo "$@"
         ;;
     services) start_services ;;
-    *) echo "usage: ctl.sh boot|restart|sessions|kill-pppd [SIG]|freeze|thaw|services" >&2; exit 2 ;;
+    *) echo "usage: ctl.sh boot|restart|sessions|kill-pppd [SIG]|freeze|thaw|services|ipsec-status" >&2; exit 2 ;;
 esac
