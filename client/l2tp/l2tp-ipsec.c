@@ -67,7 +67,6 @@ static void li_ipsec_up(void *arg)
 		ipsec_stop(li->ips);
 		return;
 	}
-	l2tp_set_transport(li->l2tp, &li_transport, li);
 	li->l2tp_started = true;
 	r = l2tp_link_ops.start(li->l2tp);
 	if (r < 0) {
