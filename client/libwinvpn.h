@@ -83,21 +83,74 @@ int wv_settings_load_file(struct wv_settings *st, const char *path, char **err);
 int wv_settings_check(const struct wv_settings *st, char **err);
 
 /* ---- session -------------------------------------------------------------- */
-#define WV_MAX_DNS 3
-#define WV_MAX_NBNS 2
+#define WV_MAX_DNS 4
+#define WV_MAX_NBNS 4
+#define WV_MAX_ROUTES 64
+#define WV_MAX_SEARCH 6
+#define WV_NAME_MAX 256
+
+/* A route through the tunnel. */
+struct wv_route4 {
+	struct in_addr dst;       /* host bits zero */
+	uint8_t prefix;           /* 0..32 */
+	struct in_addr gateway;   /* 0.0.0.0: on the tunnel interface */
+};
 
 struct wv_ip4_config {
 	char ifname[16];          /* the TUN device */
 	struct in_addr gateway;   /* the VPN gateway's public address */
 	struct in_addr local;     /* assigned by IPCP */
 	struct in_addr peer;      /* the gateway's PPP address */
+	/* DNS and WINS: from DHCPINFORM when it answered them (they override
+	 * IPCP's, as on Windows), else from IPCP. */
 	struct in_addr dns[WV_MAX_DNS];
 	unsigned n_dns;
 	struct in_addr nbns[WV_MAX_NBNS];
 	unsigned n_nbns;
 	unsigned mtu;
-	const char *protocol;     /* "pptp" */
+	const char *protocol;     /* "pptp", "l2tp" */
 	const char *encryption;   /* "MPPE-128 stateless", "none", ... */
+	/* Split tunnel (setting never-default): the host installs no default
+	 * route through the tunnel, only the routes below. */
+	bool never_default;
+	/* Routes through the tunnel, whatever never_default says: those pushed by
+	 * DHCPINFORM (options 121/249), the class-based route of the assigned
+	 * address in split mode (unless disable-class-route), and the user's
+	 * (setting routes).  The gateway's own address is never among them. */
+	struct wv_route4 routes[WV_MAX_ROUTES];
+	unsigned n_routes;
+	char domain[WV_NAME_MAX];                  /* DHCP option 15, "" if none */
+	char search[WV_MAX_SEARCH][WV_NAME_MAX];   /* DHCP option 119 */
+	unsigned n_search;
+	/* Where the configuration came from: "IPCP" or "IPCP+DHCPINFORM". */
+	const char *source;
+	/* false for the first report of a connection; true when a later one
+	 * replaces it (a late DHCPINFORM answer, addresses changed on redial). */
+	bool update;
+};
+
+#define WV_MAX_IP6_PREFIXES 4
+#define WV_MAX_IP6_ROUTES 16
+
+struct wv_prefix6 {
+	struct in6_addr addr;
+	uint8_t len;
+};
+
+/* IPv6 over the tunnel: the link-local address from IPV6CP's interface
+ * identifiers (RFC 5072), then what router advertisements said. */
+struct wv_ip6_config {
+	char ifname[16];
+	struct in6_addr local_ll;                  /* fe80::<our interface id> */
+	struct in6_addr peer_ll;                   /* fe80::<gateway's interface id> */
+	struct wv_prefix6 addrs[WV_MAX_IP6_PREFIXES];  /* SLAAC addresses formed from RA prefixes */
+	unsigned n_addrs;
+	struct wv_prefix6 routes[WV_MAX_IP6_ROUTES];   /* on-link prefixes and RFC 4191 routes */
+	unsigned n_routes;
+	bool default_route;                        /* the RA had a non-zero router lifetime */
+	struct in6_addr dns[WV_MAX_DNS];           /* RDNSS (RFC 8106) */
+	unsigned n_dns;
+	bool update;                               /* replaces an earlier report */
 };
 
 struct wv_session;
@@ -106,8 +159,16 @@ struct wv_callbacks {
 	/* Every message the engine has for a person or a log.  msg has no newline. */
 	void (*log)(void *arg, enum wv_log_level lvl, const char *subsys, const char *msg);
 	void (*state)(void *arg, enum wv_state old_state, enum wv_state new_state);
-	/* The tunnel is up and configured at the PPP level. */
+	/* The tunnel is up and configured: called once IPCP is up and the
+	 * DHCPINFORM answer came or its short wait ran out, and again (with
+	 * cfg->update) if a later answer or a redial changes it. */
 	void (*ip4_config)(void *arg, const struct wv_ip4_config *cfg);
+	/* IPv6 came up (IPV6CP), and again with cfg->update when a router
+	 * advertisement adds prefixes, routes or DNS.  May be NULL. */
+	void (*ip6_config)(void *arg, const struct wv_ip6_config *cfg);
+	/* The link failed and the session is dialling again (setting redial):
+	 * attempt counts from 1.  The TUN device stays.  May be NULL. */
+	void (*redialing)(void *arg, unsigned attempt, unsigned max_attempts, const char *why);
 	/* The session ended.  message is a sentence naming the cause. */
 	void (*finished)(void *arg, enum wv_fail why, const char *message);
 };

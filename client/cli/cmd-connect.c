@@ -28,7 +28,7 @@ struct connect_ctx {
 };
 
 static const char connect_usage[] =
-	N_("Usage: winvpn connect [-c PROFILE] [-p pptp|l2tp] [-u USER] [-d DOMAIN] [-o KEY=VALUE]...\n"
+	N_("Usage: winvpn connect [-c PROFILE] [-p pptp|l2tp|auto] [-u USER] [-d DOMAIN] [-o KEY=VALUE]...\n"
 	   "                      [--passwd-on-stdin | --passwd-fd N] [--psk-fd N]\n"
 	   "                      [-s SCRIPT | --no-script]\n"
 	   "                      [-v]... [-q] [GATEWAY]\n");

@@ -109,7 +109,7 @@ static void test_settings(void)
 	CHECK(wv_settings_set(st, "user", "al\nice", &err) == -EINVAL);
 	free(err);
 	CHECK(wv_settings_set(st, "protocol", "sstp", &err) == -EINVAL);
-	CHECK_STR(err, "invalid protocol 'sstp': expected one of pptp|l2tp");
+	CHECK_STR(err, "invalid protocol 'sstp': expected one of pptp|l2tp|auto");
 	free(err);
 	/* Secrets set through the plain setter land in the secret store... */
 	CHECK(wv_settings_set(st, "password", "hunter2", NULL) == 0);
