@@ -343,7 +343,7 @@ static void test_nm_l2tp(void)
 	CHECK(nm_setting_vpn_get_num_secrets(nm_connection_get_setting_vpn(c)) == 0);
 	CHECK(notes_have(notes, "ipsec-psk", "ask"));
 	CHECK(notes_have(notes, "ipsec-group-name", "ignored"));
-	CHECK(notes_have(notes, "ipsec-remote-id", "ignored"));
+	CHECK_STR(item(c, "ipsec-remote-id"), "vpn.branch.example.org");
 	ip4 = nm_connection_get_setting_ip4_config(c);
 	CHECK(ip4 != NULL);
 	if (ip4) {
