@@ -30,7 +30,7 @@ UML_ROOTFS=$UML_CACHE/rootfs
 UML_SUITE=bookworm
 UML_MEM=${LAB_UML_MEM:-256M}
 # Guest packages.  Changing the list (or the stamp) forces a root fs rebuild.
-UML_ROOTFS_PKGS="ppp,pptpd,pptp-linux,xl2tpd,kmod,iproute2,iputils-ping,procps,netbase,tcpdump,busybox,strongswan-charon,strongswan-starter,libcharon-extra-plugins,libstrongswan-standard-plugins,strongswan-swanctl"
+UML_ROOTFS_PKGS="ppp,pptpd,pptp-linux,xl2tpd,kmod,iproute2,iputils-ping,procps,netbase,tcpdump,busybox,strongswan-charon,strongswan-starter,libcharon-extra-plugins,libstrongswan-standard-plugins,strongswan-swanctl,dnsmasq-base,radvd,openssl"
 UML_ROOTFS_STAMP="v1 $UML_SUITE $UML_ROOTFS_PKGS"
 UML_PRELOAD=$UML_CACHE/winvpn-xstate-preload.so
 if [ -x /usr/bin/python3 ]; then LAB_PY=/usr/bin/python3; else LAB_PY=python3; fi
