@@ -37,7 +37,8 @@ dbusservice_DATA += %reldir%/nm-winvpn-service.conf
 CLEANFILES += %reldir%/nm-winvpn-service.name
 
 check_PROGRAMS += tests/unit/test-nm-settings
-TESTS += tests/unit/test-nm-settings tests/integration/nm-pptp.sh
+TESTS += tests/unit/test-nm-settings tests/integration/nm-pptp.sh \
+	tests/integration/nm-l2tp-ipsec.sh
 tests_unit_test_nm_settings_SOURCES = \
 	tests/unit/test-nm-settings.c \
 	%reldir%/nm-winvpn-utils.c %reldir%/nm-winvpn-utils.h

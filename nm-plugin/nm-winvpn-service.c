@@ -6,16 +6,21 @@
  * ConnectInteractive (+ NewSecrets), Disconnect.  The engine runs in this
  * process, on the GLib main loop: one GSource watches the engine's fd and wakes
  * at the engine's next deadline.  The service only reports what the engine
- * negotiated (tun device, addresses, DNS, WINS, MTU); NetworkManager configures
- * the device, routes and DNS itself. */
+ * negotiated (tun device, addresses, DNS, WINS, MTU, routes, domains, IPv6);
+ * NetworkManager configures the device, routes and DNS itself.  A later report
+ * (a late DHCPINFORM answer, a router advertisement, a redial) is sent again
+ * whole: NetworkManager applies an Ip4Config/Ip6Config that arrives while the
+ * connection is activated (nm-vpn-connection.c takes each as the new config). */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <glib-unix.h>
 #include <glib/gi18n-lib.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -156,6 +161,11 @@ typedef struct {
 
 	gboolean quit_pending;          /* quit once the session is gone */
 	guint quit_backstop_id;
+
+	/* The last reports, sent again whole when one of them changes. */
+	struct wv_ip4_config *ip4;      /* protocol/encryption pointers not kept */
+	struct wv_ip6_config *ip6;
+	gboolean reported;              /* NetworkManager has had the ip4 config */
 } NMWinvpnPluginPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE(NMWinvpnPlugin, nm_winvpn_plugin, NM_TYPE_VPN_SERVICE_PLUGIN)
@@ -211,6 +221,9 @@ static void drop_session(NMWinvpnPlugin *self)
 	}
 	g_clear_pointer(&priv->session, wv_session_free);
 	priv->stopping = FALSE;
+	g_clear_pointer(&priv->ip4, g_free);
+	g_clear_pointer(&priv->ip6, g_free);
+	priv->reported = FALSE;
 }
 
 static void quit_now(void)
@@ -235,64 +248,113 @@ static void on_engine_log(void *arg, enum wv_log_level lvl, const char *subsys, 
 	_log(engine_prio(lvl), subsys, "%s", msg);
 }
 
-static GVariant *addr_list(const struct in_addr *a, unsigned n)
+/* Config, then IPv4, then IPv6: the config says which families follow, and the
+ * last of them completes the connection (libnm moves to STARTED). */
+static void report(NMWinvpnPlugin *self)
 {
-	GVariantBuilder b;
-	unsigned i;
+	NMVpnServicePlugin *plugin = NM_VPN_SERVICE_PLUGIN(self);
+	NMWinvpnPluginPrivate *priv = GET_PRIV(self);
+	g_autoptr(GVariant) config = NULL;
+	g_autoptr(GVariant) ip4 = NULL;
 
-	g_variant_builder_init(&b, G_VARIANT_TYPE("au"));
-	for (i = 0; i < n; i++)
-		g_variant_builder_add(&b, "u", (guint32)a[i].s_addr);
-	return g_variant_builder_end(&b);
+	if (!priv->ip4)
+		return;
+	config = g_variant_ref_sink(nm_winvpn_config_dict(priv->ip4, priv->ip6 != NULL));
+	ip4 = g_variant_ref_sink(nm_winvpn_ip4_dict(priv->ip4));
+	nm_vpn_service_plugin_set_config(plugin, config);
+	nm_vpn_service_plugin_set_ip4_config(plugin, ip4);
+	if (priv->ip6) {
+		/* Split tunnel (the IPv4 report's never-default, from ipv4.never-default or
+		 * the never-default key) holds for IPv6 too, as on Windows. */
+		g_autoptr(GVariant) ip6 =
+			g_variant_ref_sink(nm_winvpn_ip6_dict(priv->ip6, priv->ip4->never_default));
+
+		nm_vpn_service_plugin_set_ip6_config(plugin, ip6);
+	}
+	priv->reported = TRUE;
 }
 
 static void on_engine_ip4_config(void *arg, const struct wv_ip4_config *c)
 {
-	NMVpnServicePlugin *plugin = NM_VPN_SERVICE_PLUGIN(arg);
-	g_autoptr(GVariant) config = NULL;
-	g_autoptr(GVariant) ip4 = NULL;
-	GVariantBuilder b;
+	NMWinvpnPlugin *self = NM_WINVPN_PLUGIN(arg);
+	NMWinvpnPluginPrivate *priv = GET_PRIV(self);
+	char local[INET_ADDRSTRLEN] = "?";
+	GString *routes;
+	unsigned i;
 
-	/* Addresses go as guint32 in network byte order, as NM expects. */
-	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-	g_variant_builder_add(&b, "{sv}", NM_VPN_PLUGIN_CONFIG_TUNDEV,
-			      g_variant_new_string(c->ifname));
-	g_variant_builder_add(&b, "{sv}", NM_VPN_PLUGIN_CONFIG_EXT_GATEWAY,
-			      g_variant_new_uint32(c->gateway.s_addr));
-	if (c->mtu)
-		g_variant_builder_add(&b, "{sv}", NM_VPN_PLUGIN_CONFIG_MTU,
-				      g_variant_new_uint32(c->mtu));
-	g_variant_builder_add(&b, "{sv}", NM_VPN_PLUGIN_CONFIG_HAS_IP4, g_variant_new_boolean(TRUE));
-	g_variant_builder_add(&b, "{sv}", NM_VPN_PLUGIN_CONFIG_HAS_IP6, g_variant_new_boolean(FALSE));
-	config = g_variant_ref_sink(g_variant_builder_end(&b));
+	if (!priv->ip4)
+		priv->ip4 = g_new(struct wv_ip4_config, 1);
+	*priv->ip4 = *c;
+	priv->ip4->protocol = NULL;
+	priv->ip4->encryption = NULL;
+	inet_ntop(AF_INET, &c->local, local, sizeof(local));
+	/* What NM is asked to apply, on one line a user (and the tests) can compare
+	 * with NM's view: "routes 10.0.0.0/8 192.168.1.0/24 via 192.168.41.1". */
+	routes = g_string_new(NULL);
+	for (i = 0; i < MIN(c->n_routes, WV_MAX_ROUTES); i++) {
+		char dst[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
 
-	/* A PPP link: our address /32 and the peer at the other end; the peer is
-	 * also the next hop for routes NM puts on the tunnel.  Routes and
-	 * never-default come from the connection's ipv4 setting, applied by NM. */
-	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-	g_variant_builder_add(&b, "{sv}", NM_VPN_PLUGIN_IP4_CONFIG_ADDRESS,
-			      g_variant_new_uint32(c->local.s_addr));
-	g_variant_builder_add(&b, "{sv}", NM_VPN_PLUGIN_IP4_CONFIG_PREFIX, g_variant_new_uint32(32));
-	if (c->peer.s_addr) {
-		g_variant_builder_add(&b, "{sv}", NM_VPN_PLUGIN_IP4_CONFIG_PTP,
-				      g_variant_new_uint32(c->peer.s_addr));
-		g_variant_builder_add(&b, "{sv}", NM_VPN_PLUGIN_IP4_CONFIG_INT_GATEWAY,
-				      g_variant_new_uint32(c->peer.s_addr));
+		inet_ntop(AF_INET, &c->routes[i].dst, dst, sizeof(dst));
+		g_string_append_printf(routes, " %s/%u", dst, c->routes[i].prefix);
+		if (c->routes[i].gateway.s_addr) {
+			inet_ntop(AF_INET, &c->routes[i].gateway, gw, sizeof(gw));
+			g_string_append_printf(routes, " via %s", gw);
+		}
 	}
-	if (c->n_dns)
-		g_variant_builder_add(&b, "{sv}", NM_VPN_PLUGIN_IP4_CONFIG_DNS,
-				      addr_list(c->dns, MIN(c->n_dns, WV_MAX_DNS)));
-	if (c->n_nbns)
-		g_variant_builder_add(&b, "{sv}", NM_VPN_PLUGIN_IP4_CONFIG_NBNS,
-				      addr_list(c->nbns, MIN(c->n_nbns, WV_MAX_NBNS)));
-	ip4 = g_variant_ref_sink(g_variant_builder_end(&b));
+	_LOGN("%s %s to NetworkManager: address %s, %s, %s%s; routes%s; domain %s (%s)",
+	      c->update ? "reporting again" : "reporting", c->ifname, local,
+	      c->protocol ? c->protocol : "?", c->encryption ? c->encryption : "no encryption",
+	      c->never_default ? ", split tunnel" : "", routes->len ? routes->str : " none",
+	      c->domain[0] && memchr(c->domain, 0, sizeof(c->domain)) &&
+			      g_utf8_validate(c->domain, -1, NULL) ? c->domain : "none",
+	      c->source ? c->source : "IPCP");
+	g_string_free(routes, TRUE);
+	report(self);
+}
 
-	_LOGI("reporting %s to NetworkManager (%s, %s)", c->ifname, c->protocol ? c->protocol : "?",
-	      c->encryption ? c->encryption : "no encryption");
-	/* Config first: it says has-ip4, and the ip4 config then completes the
-	 * connection (libnm moves to STARTED). */
-	nm_vpn_service_plugin_set_config(plugin, config);
-	nm_vpn_service_plugin_set_ip4_config(plugin, ip4);
+static void on_engine_ip6_config(void *arg, const struct wv_ip6_config *c)
+{
+	NMWinvpnPlugin *self = NM_WINVPN_PLUGIN(arg);
+	NMWinvpnPluginPrivate *priv = GET_PRIV(self);
+
+	if (!priv->ip6)
+		priv->ip6 = g_new(struct wv_ip6_config, 1);
+	*priv->ip6 = *c;
+	{
+		/* The address NM gets: the first from an RA, else the link-local one. */
+		gboolean ra = c->n_addrs && c->addrs[0].len && c->addrs[0].len <= 128;
+		char a[INET6_ADDRSTRLEN] = "?";
+
+		inet_ntop(AF_INET6, ra ? &c->addrs[0].addr : &c->local_ll, a, sizeof(a));
+		_LOGN("reporting IPv6 on %s to NetworkManager: address %s/%u; %u address%s from "
+		      "router advertisements, %u route%s%s%s",
+		      c->ifname, a, ra ? c->addrs[0].len : 64, c->n_addrs,
+		      c->n_addrs == 1 ? "" : "es", c->n_routes, c->n_routes == 1 ? "" : "s",
+		      c->default_route ? ", default router" : "",
+		      c->update ? " (update)" : "");
+	}
+	/* Before the IPv4 report it waits for it; after, all is sent again with
+	 * has-ip6, which NM takes on an activated connection too. */
+	if (priv->reported)
+		report(self);
+}
+
+/* The link failed and the engine dials again, keeping the TUN device.  NM is
+ * told the way it expects from a reconnecting plugin: STARTED -> STARTING makes
+ * it show the connection as connecting (not failed), and the next ip4 report
+ * makes it STARTED again. */
+static void on_engine_redialing(void *arg, unsigned attempt, unsigned max_attempts,
+				const char *why)
+{
+	NMVpnServicePlugin *plugin = NM_VPN_SERVICE_PLUGIN(arg);
+	NMVpnServiceState state = NM_VPN_SERVICE_STATE_UNKNOWN;
+
+	_LOGN("link lost (%s): dialling again, attempt %u of %u", why ? why : "?", attempt,
+	      max_attempts);
+	g_object_get(plugin, NM_VPN_SERVICE_PLUGIN_STATE, &state, NULL);
+	if (state == NM_VPN_SERVICE_STATE_STARTED)
+		g_object_set(plugin, NM_VPN_SERVICE_PLUGIN_STATE, NM_VPN_SERVICE_STATE_STARTING,
+			     NULL);
 }
 
 static gboolean on_session_end(gpointer user_data);
@@ -317,6 +379,8 @@ static void on_engine_finished(void *arg, enum wv_fail why, const char *message)
 static const struct wv_callbacks engine_callbacks = {
 	.log = on_engine_log,
 	.ip4_config = on_engine_ip4_config,
+	.ip6_config = on_engine_ip6_config,
+	.redialing = on_engine_redialing,
 	.finished = on_engine_finished,
 };
 
@@ -402,7 +466,7 @@ static gboolean connect_common(NMWinvpnPlugin *self, NMConnection *connection,
 	priv->waiting = FALSE;
 	g_clear_handle_id(&priv->ask_id, g_source_remove);
 
-	st = nm_winvpn_settings_from_vpn(s_vpn, error);
+	st = nm_winvpn_settings_from_connection(connection, error);
 	if (!st)
 		return FALSE;
 	priv->missing_secret = nm_winvpn_missing_secret(s_vpn);
@@ -465,7 +529,7 @@ static gboolean new_secrets(NMWinvpnPlugin *self, NMConnection *connection, GErr
 		return FALSE;
 	}
 	/* NM sends the whole connection again, now with the secrets. */
-	st = nm_winvpn_settings_from_vpn(s_vpn, error);
+	st = nm_winvpn_settings_from_connection(connection, error);
 	if (!st)
 		return FALSE;
 	priv->missing_secret = nm_winvpn_missing_secret(s_vpn);

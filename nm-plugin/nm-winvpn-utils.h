@@ -26,12 +26,50 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(wv_settings, wv_settings_free)
  * are never quoted in messages. */
 wv_settings *nm_winvpn_settings_from_vpn(NMSettingVpn *s_vpn, GError **error);
 
-/* The first secret connecting needs that the connection lacks: the password,
- * and for L2TP/IPsec the pre-shared key, each unless its flags say it is not
- * required.  NULL when nothing is missing. */
+/* Like nm_winvpn_settings_from_vpn(), plus what the connection's other settings
+ * say: ipv4.never-default (split tunnel) turns the engine's never-default on, and
+ * an ipv6.method of "ignore" or "disabled" turns its IPv6 off. */
+wv_settings *nm_winvpn_settings_from_connection(NMConnection *connection, GError **error);
+
+/* Looks a vpn.data item up in whatever holds them (an NMSettingVpn, the auth
+ * dialog's hash table). */
+typedef const char *(*NMWinvpnDataGet)(gconstpointer data, const char *key);
+
+/* Every secret a winvpn connection can have, NULL-terminated, in the order they
+ * are asked for: password, ipsec-psk, machine-certpass, user-certpass. */
+extern const char *const nm_winvpn_secret_keys[];
+
+/* Whether the connection's settings use secret @key at all (its flags aside):
+ *   password          unless user-auth-type=tls (EAP-TLS authenticates with a certificate)
+ *   ipsec-psk         L2TP/IPsec or Automatic with machine-auth-type=psk
+ *   machine-certpass  L2TP/IPsec or Automatic with machine-auth-type=tls, when the
+ *                     machine key is encrypted or the certificate is PKCS#12
+ *   user-certpass     user-auth-type=tls, when the user key is encrypted or PKCS#12
+ * Key files that cannot be read count as unencrypted: the engine then names the
+ * file when it fails. */
+gboolean nm_winvpn_secret_applies(const char *key, NMWinvpnDataGet get, gconstpointer data);
+
+/* The first secret connecting needs that the connection lacks (see
+ * nm_winvpn_secret_applies), unless its flags say it is not required.  NULL when
+ * nothing is missing. */
 const char *nm_winvpn_missing_secret(NMSettingVpn *s_vpn);
 /* A person's name for a secret key ("password", "IPsec pre-shared key"). */
 const char *nm_winvpn_secret_label(const char *key);
+
+/* What the service tells NetworkManager about a tunnel.  Each returns a new
+ * floating a{sv}.  Strings that are not UTF-8 (a domain from the wire) are left
+ * out, since D-Bus cannot carry them.
+ *   config: tun device, external gateway, MTU, has-ip4 and has-ip6;
+ *   ip4:    address/32 with the PPP peer, DNS, WINS, routes (gateway 0: on the
+ *           tunnel; 0.0.0.0/0 is never among them, never-default decides it),
+ *           domain and search list, never-default;
+ *   ip6:    the first address the gateway's router advertisement formed (else the
+ *           IPV6CP link-local one), its routes and DNS; never-default when the
+ *           advertisement offered no default router or @never_default (split
+ *           tunnel) is set. */
+GVariant *nm_winvpn_config_dict(const struct wv_ip4_config *c, gboolean has_ip6);
+GVariant *nm_winvpn_ip4_dict(const struct wv_ip4_config *c);
+GVariant *nm_winvpn_ip6_dict(const struct wv_ip6_config *c, gboolean never_default);
 
 /* The failure reason NetworkManager gets for a session that ended with @why.
  * FALSE when the end is not a failure (asked for, or cancelled). */

@@ -17,7 +17,11 @@ ui_so_cflags = $(AM_CFLAGS) -fPIC
 ui_so_ldflags = $(AM_LDFLAGS) -shared -Wl,-z,defs -Wl,-z,now
 
 EXTRA_DIST += \
-	docs/screenshots/editor.png \
+	docs/screenshots/editor.png docs/screenshots/editor-pptp.png \
+	docs/screenshots/editor-l2tp.png docs/screenshots/editor-l2tp-cert.png \
+	docs/screenshots/editor-auto.png docs/screenshots/advanced.png \
+	docs/screenshots/advanced-eap.png docs/screenshots/advanced-ipsec.png \
+	docs/screenshots/advanced-routing.png docs/screenshots/advanced-reconnect.png \
 	%reldir%/libnm-vpn-plugin-winvpn.ver \
 	%reldir%/libnm-vpn-plugin-winvpn-editor.ver
 
@@ -78,12 +82,13 @@ endif
 if WITH_GTK
 # NM's secret helper ([GNOME] auth-dialog= in the .name file).
 libexec_PROGRAMS += ui/nm-winvpn-auth-dialog
-ui_nm_winvpn_auth_dialog_SOURCES = %reldir%/nm-winvpn-auth-dialog.c
-ui_nm_winvpn_auth_dialog_CPPFLAGS = $(ui_plugin_cppflags)
+ui_nm_winvpn_auth_dialog_SOURCES = %reldir%/nm-winvpn-auth-dialog.c \
+	nm-plugin/nm-winvpn-utils.c nm-plugin/nm-winvpn-utils.h
+ui_nm_winvpn_auth_dialog_CPPFLAGS = $(ui_plugin_cppflags) -I$(top_srcdir)/nm-plugin
 ui_nm_winvpn_auth_dialog_CFLAGS = \
 	$(AM_CFLAGS) $(GTK_CFLAGS) $(LIBNMA_CFLAGS) $(LIBSECRET_CFLAGS) $(LIBNM_CFLAGS) $(GLIB_CFLAGS)
-ui_nm_winvpn_auth_dialog_LDADD = \
-	$(GTK_LIBS) $(LIBNMA_LIBS) $(LIBSECRET_LIBS) $(LIBNM_LIBS) $(GLIB_LIBS) $(LIBINTL)
+ui_nm_winvpn_auth_dialog_LDADD = client/libwinvpn.a \
+	$(GTK_LIBS) $(LIBNMA_LIBS) $(LIBSECRET_LIBS) $(LIBNM_LIBS) $(GLIB_LIBS) $(OPENSSL_LIBS) $(LIBINTL)
 
 # gnome-keyring on a private session bus (tests/lab/keyring.sh); skips without it.
 TESTS += tests/integration/ui-auth-dialog.sh

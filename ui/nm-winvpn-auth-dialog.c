@@ -6,8 +6,10 @@
  *
  * stdin: the connection's vpn.data and the secrets the agent already has, in NM's
  * DATA_KEY=/DATA_VAL=/SECRET_KEY=/SECRET_VAL=/DONE protocol
- * (nm_vpn_service_plugin_read_vpn_details).  Needed are "password" and, for L2TP/IPsec,
- * "ipsec-psk"; a secret whose flags say NOT_REQUIRED is not needed.  A missing secret is
+ * (nm_vpn_service_plugin_read_vpn_details).  Needed are the service's own choice
+ * (nm_winvpn_secret_applies): "password" or, with EAP-TLS, "user-certpass"; for
+ * L2TP/IPsec "ipsec-psk" or, with a machine certificate, "machine-certpass"; a secret
+ * whose flags say NOT_REQUIRED is not needed.  A missing secret is
  * looked up in the keyring (libsecret, NetworkManager's schema), then asked for:
  *   --external-ui-mode   print a [VPN Plugin UI] key file for the agent to draw, and exit;
  *   --allow-interaction  with a display, NMAVpnPasswordDialog;
@@ -29,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nm-winvpn-utils.h"
 #include "settings.h"
 
 #define QUIT_TIMEOUT_MS 20000
@@ -96,17 +99,27 @@ static char *keyring_lookup(const char *uuid, const char *key)
 	}
 }
 
+static const char *table_get(gconstpointer data, const char *key)
+{
+	return g_hash_table_lookup((GHashTable *)data, key);
+}
+
 /* Which secrets are needed, and what we have for them. */
 static guint collect(Secret *s, GHashTable *data, GHashTable *secrets, const char *uuid,
 		     gboolean reprompt, const char *const *hints)
 {
-	const char *protocol = g_hash_table_lookup(data, NM_WINVPN_KEY_PROTOCOL);
-	const char *ipsec = g_hash_table_lookup(data, NM_WINVPN_KEY_IPSEC_ENABLED);
+	static const char *const labels[] = {
+		N_("Password:"), N_("Pre-shared key:"), N_("Machine certificate passphrase:"),
+		N_("User certificate passphrase:"),
+	};
 	guint n = 0, i;
 
-	s[n++] = (Secret){ .key = NM_WINVPN_KEY_PASSWORD, .label = _("Password:") };
-	if (g_strcmp0(protocol, "l2tp") == 0 && g_strcmp0(ipsec, "no") != 0)
-		s[n++] = (Secret){ .key = NM_WINVPN_KEY_IPSEC_PSK, .label = _("Pre-shared key:") };
+	/* The service's rules (nm-winvpn-utils.c), so that the dialog asks for exactly
+	 * what NeedSecrets wants. */
+	G_STATIC_ASSERT(G_N_ELEMENTS(labels) == 4);
+	for (i = 0; nm_winvpn_secret_keys[i] && i < G_N_ELEMENTS(labels); i++)
+		if (nm_winvpn_secret_applies(nm_winvpn_secret_keys[i], table_get, data))
+			s[n++] = (Secret){ .key = nm_winvpn_secret_keys[i], .label = _(labels[i]) };
 
 	for (i = 0; i < n; i++) {
 		const char *have = secrets ? g_hash_table_lookup(secrets, s[i].key) : NULL;
@@ -254,7 +267,9 @@ int main(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	GHashTable *data = NULL, *secrets = NULL;
 	const char *message = NULL;
-	Secret s[2] = { { 0 } };
+	/* At most two apply at once: the password or the user certificate passphrase,
+	 * the pre-shared key or the machine certificate passphrase. */
+	Secret s[4] = { { 0 } };
 	guint n, i;
 	gboolean ok = TRUE, want_ask = FALSE;
 	GOptionEntry entries[] = {

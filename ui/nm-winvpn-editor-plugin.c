@@ -34,9 +34,12 @@ G_DEFINE_TYPE_WITH_CODE(WinvpnEditorPlugin, winvpn_editor_plugin, G_TYPE_OBJECT,
 
 NMVpnEditorPlugin *nm_vpn_editor_plugin_factory(GError **error);
 
+/* IPV6: the service reports IPv6 (IPV6CP, router advertisements), so the editor shows
+ * the connection's IPv6 tab (whose "Ignore" turns the engine's ipv6 off). */
 static NMVpnEditorPluginCapability get_capabilities(NMVpnEditorPlugin *plugin)
 {
-	return NM_VPN_EDITOR_PLUGIN_CAPABILITY_IMPORT | NM_VPN_EDITOR_PLUGIN_CAPABILITY_EXPORT;
+	return NM_VPN_EDITOR_PLUGIN_CAPABILITY_IMPORT | NM_VPN_EDITOR_PLUGIN_CAPABILITY_EXPORT |
+	       NM_VPN_EDITOR_PLUGIN_CAPABILITY_IPV6;
 }
 
 static NMConnection *import_from_file(NMVpnEditorPlugin *plugin, const char *path,

@@ -295,6 +295,28 @@ static gboolean put_ask(wv_settings *st, const char *flags_key, const char *wher
 	return put(st, flags_key, "1", where, error);
 }
 
+/* put_ask() for each secret the settings use: the password unless EAP-TLS, the user
+ * certificate's passphrase with EAP-TLS, and for L2TP/IPsec (and Automatic) the pre-shared key
+ * or the machine certificate's passphrase.  Whether a key file is encrypted is only known
+ * on the machine that connects; the service asks only then (nm_winvpn_secret_applies). */
+static gboolean put_secret_flags(wv_settings *st, const char *where, GError **error)
+{
+	const char *proto = wv_settings_str(st, NM_WINVPN_KEY_PROTOCOL);
+	gboolean ipsec = strcmp(proto, "pptp") != 0 &&
+			 wv_settings_bool(st, NM_WINVPN_KEY_IPSEC_ENABLED);
+	gboolean user_tls = !strcmp(wv_settings_str(st, NM_WINVPN_KEY_USER_AUTH_TYPE), "tls");
+	gboolean machine_tls =
+		!strcmp(wv_settings_str(st, NM_WINVPN_KEY_MACHINE_AUTH_TYPE), "tls");
+
+	if (!put_ask(st, user_tls ? NM_WINVPN_KEY_USER_CERTPASS_FLAGS
+				  : NM_WINVPN_KEY_PASSWORD_FLAGS, where, error))
+		return FALSE;
+	if (ipsec && !put_ask(st, machine_tls ? NM_WINVPN_KEY_MACHINE_CERTPASS_FLAGS
+					      : NM_WINVPN_KEY_IPSEC_PSK_FLAGS, where, error))
+		return FALSE;
+	return TRUE;
+}
+
 /* @id, @st's keys and @s_ip4 (taken; NULL: automatic) as a normalized connection. */
 static NMConnection *build_connection(const char *id, wv_settings *st, NMSetting *s_ip4,
 				      const char *where, GError **error)
@@ -395,9 +417,11 @@ static NMConnection *import_winvpn(const char *path, const char *text, GError **
  *   3 L2TP only     4 L2TP first, then PPTP    5 SSTP only    6 SSTP first
  *   7 IKEv2 only    8 IKEv2 first, then SSTP   12 PPTP, then SSTP   13 L2TP, then SSTP
  *   14 IKEv2, then SSTP                        15 the entry's own protocol list
- * "X first" entries become X: it is what Windows tries, and what the server must offer.  For
- * 0, 15 and no VpnStrategy, PreferredDevice / Device ("WAN Miniport (L2TP)") names the
- * protocol Windows used last; without it the entry is skipped rather than guessed. */
+ * "X first" entries become X: it is what Windows tries, and what the server must offer; but 0
+ * (Windows' Automatic) and 4 (L2TP/IPsec, then PPTP) become protocol=auto, which tries
+ * L2TP/IPsec, then PPTP.  For 15 and no VpnStrategy, PreferredDevice /
+ * Device ("WAN Miniport (L2TP)") names the protocol Windows used last; without it the entry
+ * is skipped rather than guessed. */
 static const char *pbk_protocol(const IniSection *sec, guint strategy, gboolean have_strategy,
 				const char **why)
 {
@@ -408,15 +432,22 @@ static const char *pbk_protocol(const IniSection *sec, guint strategy, gboolean 
 		switch (strategy) {
 		case 1: case 2: case 12:
 			return "pptp";
-		case 3: case 4: case 13:
+		case 3: case 13:
 			return "l2tp";
+		case 4:
+			/* L2TP first, then PPTP: exactly what protocol=auto does. */
+			return "auto";
 		case 5: case 6:
 			*why = _("SSTP is not supported");
 			return NULL;
 		case 7: case 8: case 14:
 			*why = _("IKEv2 is not supported");
 			return NULL;
-		case 0: case 15:
+		case 0:
+			/* Windows' "Automatic" (Add-VpnConnection -TunnelType Automatic):
+			 * winvpn's protocol=auto tries L2TP/IPsec, then PPTP. */
+			return "auto";
+		case 15:
 			break;
 		default:
 			*why = _("unknown VpnStrategy");
@@ -485,24 +516,29 @@ static NMConnection *pbk_entry(const char *path, const IniSection *sec, GPtrArra
 	where = g_strdup_printf(_("%s:%u: entry '%s', PhoneNumber"), path, phone->line,
 				sec->name);
 	if (!put(st, NM_WINVPN_KEY_PROTOCOL, protocol, where, error) ||
-	    !put(st, NM_WINVPN_KEY_GATEWAY, phone->value, where, error) ||
-	    !put_ask(st, NM_WINVPN_KEY_PASSWORD_FLAGS, where, error))
+	    !put(st, NM_WINVPN_KEY_GATEWAY, phone->value, where, error))
 		return NULL;
 
-	if (!strcmp(protocol, "l2tp")) {
+	if (strcmp(protocol, "pptp") != 0) {
 		/* Windows writes UsePreSharedKey=1 for a PSK; 0 means machine certificates
-		 * (Add-VpnConnection without -L2tpPsk).  Without the key, a PSK: the prompt
-		 * for one then makes the difference plain, and nothing gets weaker. */
+		 * (Add-VpnConnection without -L2tpPsk: "L2tpIPsecAuth: Certificate").  The
+		 * certificates live in the Windows store, not in the phonebook: the user picks
+		 * the files (the editor marks them missing).  Without the key, a PSK: the
+		 * prompt for one then makes the difference plain, and nothing gets weaker. */
 		it = ini_get(sec, "UsePreSharedKey");
 		if (it && !strcmp(it->value, "0")) {
-			note(notes, _("%s:%u: entry '%s' skipped: certificate authentication is "
-				      "not supported yet"), path, it->line, sec->name);
-			return NULL;
+			if (!put(st, NM_WINVPN_KEY_MACHINE_AUTH_TYPE, "tls", where, error))
+				return NULL;
+			note(notes, _("%s:%u: entry '%s': L2TP/IPsec with a machine certificate: "
+				      "choose the CA, certificate and key files (Windows keeps them "
+				      "in its certificate store)"), path, it->line, sec->name);
 		}
-		if (!put(st, NM_WINVPN_KEY_IPSEC_ENABLED, "yes", where, error) ||
-		    !put_ask(st, NM_WINVPN_KEY_IPSEC_PSK_FLAGS, where, error))
+		if (!put(st, NM_WINVPN_KEY_IPSEC_ENABLED, "yes", where, error))
 			return NULL;
-	} else if ((it = ini_get(sec, "DataEncryption"))) {
+	}
+	if (!put_secret_flags(st, where, error))
+		return NULL;
+	if (!strcmp(protocol, "pptp") && (it = ini_get(sec, "DataEncryption"))) {
 		/* anchors.md §6: the values are observed, not specified (8 "require",
 		 * 256 "maximum strength", 512 "optional", 0 "none").  Only ever add a
 		 * requirement: a wrong guess then fails to connect instead of weakening. */
@@ -517,9 +553,39 @@ static NMConnection *pbk_entry(const char *path, const IniSection *sec, GPtrArra
 		     !put(st, NM_WINVPN_KEY_REQUIRE_MPPE_128, "yes", where, error)))
 			return NULL;
 	}
+	/* Reconnect and idle: RASENTRY's fields under the same names as winvpn's help says. */
+	if ((it = ini_get(sec, "RedialOnLinkFailure")) && !strcmp(it->value, "1")) {
+		g_free(where);
+		where = g_strdup_printf(_("%s:%u: entry '%s', RedialOnLinkFailure"), path, it->line,
+					sec->name);
+		if (!put(st, NM_WINVPN_KEY_REDIAL, "yes", where, error))
+			return NULL;
+		/* Windows' 0 attempts means none beyond the first; ours start at 1. */
+		it = ini_get(sec, "RedialAttempts");
+		if (it && strcmp(it->value, "0") != 0 &&
+		    !put(st, NM_WINVPN_KEY_REDIAL_ATTEMPTS, it->value, where, error))
+			return NULL;
+		it = ini_get(sec, "RedialSeconds");
+		if (it && !put(st, NM_WINVPN_KEY_REDIAL_INTERVAL, it->value, where, error))
+			return NULL;
+	}
+	if ((it = ini_get(sec, "IdleDisconnectSeconds")) && strcmp(it->value, "0") != 0) {
+		g_free(where);
+		where = g_strdup_printf(_("%s:%u: entry '%s', IdleDisconnectSeconds"), path,
+					it->line, sec->name);
+		if (!put(st, NM_WINVPN_KEY_IDLE_TIMEOUT, it->value, where, error))
+			return NULL;
+	}
+	if ((it = ini_get(sec, "DisableClassBasedDefaultRoute")) && !strcmp(it->value, "1")) {
+		g_free(where);
+		where = g_strdup_printf(_("%s:%u: entry '%s', DisableClassBasedDefaultRoute"),
+					path, it->line, sec->name);
+		if (!put(st, NM_WINVPN_KEY_DISABLE_CLASS_ROUTE, "yes", where, error))
+			return NULL;
+	}
 	/* AuthRestrictions / CustomAuthKey bit meanings are unverified (anchors.md §6): the
-	 * engine's defaults (MS-CHAPv2 preferred) stay.  The remaining Windows keys (redial,
-	 * NETCOMPONENTS, device blocks ...) have no winvpn counterpart. */
+	 * engine's defaults (MS-CHAPv2 preferred) stay.  The remaining Windows keys
+	 * (NETCOMPONENTS, device blocks ...) have no winvpn counterpart. */
 
 	s_ip4 = nm_setting_ip4_config_new();
 	g_object_set(s_ip4, NM_SETTING_IP_CONFIG_METHOD, NM_SETTING_IP4_CONFIG_METHOD_AUTO, NULL);
@@ -577,22 +643,11 @@ static GPtrArray *import_pbk(const char *path, const char *text, GPtrArray *note
  * properties.  Our keys have its names by design (settings.h), so a key of the table is
  * taken as it is; what follows is everything else it may write. */
 
-/* Keys whose setting changes who is trusted: refused, since ignoring them would connect
- * with weaker or different authentication than the user configured. */
+/* Keys winvpn cannot honour: refused, since ignoring them would connect with a different
+ * protocol than the user configured.  (Certificates, machine and user, are winvpn's keys
+ * with NetworkManager-l2tp's names and values, taken as they are.) */
 static const char *l2tp_refused(const char *key, const char *value)
 {
-	static const char *const cert_keys[] = {
-		"user-ca", "user-cert", "user-key", "machine-ca", "machine-cert", "machine-key",
-	};
-	guint i;
-
-	if (!strcmp(key, "user-auth-type") && *value && strcmp(value, "password"))
-		return _("certificate authentication is not supported yet");
-	if (!strcmp(key, "machine-auth-type") && *value && strcmp(value, "psk"))
-		return _("certificate authentication is not supported yet");
-	for (i = 0; i < G_N_ELEMENTS(cert_keys); i++)
-		if (!strcmp(key, cert_keys[i]) && *value)
-			return _("certificate authentication is not supported yet");
 	if (!strcmp(key, "ipsec-ikev2") && (!strcmp(value, "yes") || !strcmp(value, "true")))
 		return _("IKEv2 is not supported");
 	return NULL;
@@ -801,9 +856,7 @@ static NMConnection *import_l2tp(const char *path, const char *text, GPtrArray *
 			      "encrypted"), path);
 	}
 	/* It exports no *-flags: ask for what is needed. */
-	if (!put_ask(st, NM_WINVPN_KEY_PASSWORD_FLAGS, path, error) ||
-	    (wv_settings_bool(st, NM_WINVPN_KEY_IPSEC_ENABLED) &&
-	     !put_ask(st, NM_WINVPN_KEY_IPSEC_PSK_FLAGS, path, error)))
+	if (!put_secret_flags(st, path, error))
 		return NULL;
 
 	s_ip4 = nm_setting_ip4_config_new();

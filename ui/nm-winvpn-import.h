@@ -27,11 +27,15 @@ NMWinvpnImportFormat nm_winvpn_import_detect(const char *text);
  * NetworkManager-l2tp's, one per PPTP or L2TP entry of a phonebook.  Files may be UTF-8
  * (with or without BOM), UTF-16 with BOM, or else the Windows-1252 code page.
  * @notes (may be NULL) receives one translated sentence per thing left out: a phonebook
- * entry that is not PPTP/L2TP (dial-up, SSTP, IKEv2, certificate authentication) or a key
+ * entry that is not PPTP/L2TP/Automatic (dial-up, SSTP, IKEv2) or a key
  * winvpn ignores.  Malformed input fails with the file, the line or entry and the key.
  * A phonebook holding no PPTP/L2TP entry fails, its message listing why each was skipped.
  * Secrets are never taken from phonebooks or NetworkManager-l2tp exports: the password
- * and the pre-shared key get secret flags 1 (agent-owned) so NetworkManager asks. */
+ * (or, with EAP-TLS, the user certificate's passphrase) and the pre-shared key (or the
+ * machine certificate's passphrase) get secret flags 1 (agent-owned) so NetworkManager
+ * asks.  A phonebook's VpnStrategy 0 (Windows' Automatic) becomes protocol=auto, and an
+ * L2TP entry with UsePreSharedKey=0 L2TP/IPsec with certificate (machine-auth-type=tls;
+ * the certificate files are the user's to choose). */
 GPtrArray *nm_winvpn_import_all(const char *path, GPtrArray **notes, GError **error);
 
 /* The first connection of nm_winvpn_import_all(): NMVpnEditorPlugin's import_from_file (so

@@ -28,6 +28,7 @@ char *cli_prompt_secret(const char *prompt, const char **err);
 struct cli_script_env {
 	const char *tundev;
 	const struct wv_ip4_config *ip4;    /* NULL for pre-init */
+	const struct wv_ip6_config *ip6;    /* NULL without IPv6 (IPV6CP) */
 	const char *gateway;                /* dotted address */
 };
 int cli_run_script(const char *script, const char *reason, const struct cli_script_env *env);

@@ -21,6 +21,8 @@ struct connect_ctx {
 	const char *script;      /* NULL: --no-script */
 	bool script_connected;
 	struct wv_ip4_config ip4;   /* what "connect" was given, for "disconnect" */
+	struct wv_ip6_config ip6;   /* the latest IPv6 report; "connect" gets it */
+	bool have_ip6;
 	char gateway[INET_ADDRSTRLEN];
 	char tundev[16];
 	enum wv_fail why;
@@ -30,6 +32,7 @@ struct connect_ctx {
 static const char connect_usage[] =
 	N_("Usage: winvpn connect [-c PROFILE] [-p pptp|l2tp|auto] [-u USER] [-d DOMAIN] [-o KEY=VALUE]...\n"
 	   "                      [--passwd-on-stdin | --passwd-fd N] [--psk-fd N]\n"
+	   "                      [--secret-fd KEY=N]...\n"
 	   "                      [-s SCRIPT | --no-script]\n"
 	   "                      [-v]... [-q] [GATEWAY]\n");
 
@@ -38,13 +41,15 @@ static const char connect_help[] =
 	   "device until interrupted (Ctrl-C, SIGTERM) or the gateway ends the session.\n\n"
 	   "  -c, --profile FILE     settings file: 'key = value' lines with NetworkManager's\n"
 	   "                         vpn.data keys (see 'winvpn keys')\n"
-	   "  -p, --protocol NAME    pptp, or l2tp (L2TP/IPsec)\n"
+	   "  -p, --protocol NAME    pptp, l2tp (L2TP/IPsec), or auto (L2TP/IPsec, then PPTP)\n"
 	   "  -u, --user NAME        user name\n"
 	   "  -d, --domain NAME      NT domain (sent as DOMAIN\\user)\n"
 	   "  -o, --set KEY=VALUE    any other setting; secrets are refused here\n"
 	   "      --passwd-on-stdin  read the password from the first line of standard input\n"
 	   "      --passwd-fd N      read the password from file descriptor N\n"
 	   "      --psk-fd N         read the L2TP/IPsec pre-shared key from file descriptor N\n"
+	   "      --secret-fd KEY=N  read any secret (machine-certpass, user-certpass, ...)\n"
+	   "                         from file descriptor N\n"
 	   "  -s, --script PATH      vpnc-script to configure addresses, routes and DNS\n"
 	   "                         (default " DEFAULT_VPNC_SCRIPT ")\n"
 	   "      --no-script        configure nothing; print the configuration instead\n"
@@ -52,9 +57,10 @@ static const char connect_help[] =
 	   "                         traces; never shows passwords)\n"
 	   "  -q, --quiet            errors only\n"
 	   "  -h, --help             this help\n\n"
-	   "Without a password option, the password (and for L2TP/IPsec the pre-shared\n"
-	   "key) comes from the profile (which must not be readable by others) or is\n"
-	   "asked for on the terminal.\n");
+	   "Secrets a connection needs (the password; for L2TP/IPsec the pre-shared key,\n"
+	   "or the passphrase of an encrypted machine key; that of an encrypted EAP-TLS\n"
+	   "user key) come from a file descriptor option, from the profile (which must\n"
+	   "not be readable by others), or are asked for on the terminal.\n");
 
 void cli_log(void *arg, enum wv_log_level lvl, const char *subsys, const char *msg)
 {
@@ -67,19 +73,64 @@ void cli_log(void *arg, enum wv_log_level lvl, const char *subsys, const char *m
 		fprintf(stderr, "winvpn: %s\n", msg);
 }
 
+/* Compares what the host acts on, not the engine's borrowed strings. */
+static bool same_ip4_config(const struct wv_ip4_config *a, const struct wv_ip4_config *b)
+{
+	unsigned i;
+
+	if (a->local.s_addr != b->local.s_addr || a->peer.s_addr != b->peer.s_addr ||
+	    a->mtu != b->mtu || a->never_default != b->never_default || a->n_dns != b->n_dns ||
+	    a->n_nbns != b->n_nbns || a->n_routes != b->n_routes || a->n_search != b->n_search ||
+	    strcmp(a->domain, b->domain) != 0)
+		return false;
+	for (i = 0; i < a->n_dns && i < WV_MAX_DNS; i++)
+		if (a->dns[i].s_addr != b->dns[i].s_addr)
+			return false;
+	for (i = 0; i < a->n_nbns && i < WV_MAX_NBNS; i++)
+		if (a->nbns[i].s_addr != b->nbns[i].s_addr)
+			return false;
+	for (i = 0; i < a->n_routes && i < WV_MAX_ROUTES; i++)
+		if (a->routes[i].dst.s_addr != b->routes[i].dst.s_addr ||
+		    a->routes[i].prefix != b->routes[i].prefix ||
+		    a->routes[i].gateway.s_addr != b->routes[i].gateway.s_addr)
+			return false;
+	for (i = 0; i < a->n_search && i < WV_MAX_SEARCH; i++)
+		if (strcmp(a->search[i], b->search[i]) != 0)
+			return false;
+	return true;
+}
+
 static void on_ip4(void *arg, const struct wv_ip4_config *c)
 {
 	struct connect_ctx *ctx = arg;
-	struct cli_script_env env = { .tundev = c->ifname, .ip4 = c, .gateway = ctx->gateway };
+	struct cli_script_env env = { .tundev = c->ifname, .ip4 = c, .gateway = ctx->gateway,
+				      .ip6 = ctx->have_ip6 ? &ctx->ip6 : NULL };
 	char local[INET_ADDRSTRLEN];
 	int r;
 
+	if (c->update && same_ip4_config(&ctx->ip4, c)) {
+		if (cli_verbosity >= WV_LOG_INFO)
+			fprintf(stderr, _("winvpn: %s is up again, configuration unchanged\n"),
+				c->ifname);
+		return;
+	}
+	/* A changed configuration (a late DHCPINFORM answer, new addresses after a
+	 * redial): the vpnc-script has no "update", so the old one is taken down
+	 * and the new one set up, which also keeps its resolv.conf backup right. */
+	if (c->update && ctx->script && ctx->script_connected) {
+		struct cli_script_env old = { .tundev = ctx->tundev, .ip4 = &ctx->ip4,
+					      .gateway = ctx->gateway,
+					      .ip6 = ctx->have_ip6 ? &ctx->ip6 : NULL };
+		cli_run_script(ctx->script, "disconnect", &old);
+		ctx->script_connected = false;
+	}
 	snprintf(ctx->tundev, sizeof(ctx->tundev), "%s", c->ifname);
 	inet_ntop(AF_INET, &c->gateway, ctx->gateway, sizeof(ctx->gateway));
 	ctx->ip4 = *c;
 	/* The engine's strings may be gone by the time "disconnect" runs. */
 	ctx->ip4.protocol = NULL;
 	ctx->ip4.encryption = NULL;
+	ctx->ip4.source = NULL;
 	inet_ntop(AF_INET, &c->local, local, sizeof(local));
 	if (!ctx->script) {
 		printf("connected %s %s mtu %u\n", c->ifname, local, c->mtu);
@@ -93,6 +144,44 @@ static void on_ip4(void *arg, const struct wv_ip4_config *c)
 				  "or DNS\n"), ctx->script, r);
 	if (cli_verbosity >= WV_LOG_INFO)
 		fprintf(stderr, _("winvpn: %s is up with address %s\n"), c->ifname, local);
+}
+
+/* IPv6 (IPV6CP, then router advertisements; see env_add_ip6() in script.c):
+ * kept for the "connect" that IPv4's report runs.  A change after that is
+ * applied like an IPv4 update: "disconnect" with the old, "connect" with
+ * the new. */
+static void on_ip6(void *arg, const struct wv_ip6_config *c)
+{
+	struct connect_ctx *ctx = arg;
+	struct wv_ip6_config old = ctx->ip6;
+	bool had = ctx->have_ip6;
+	char a[INET6_ADDRSTRLEN];
+	int r;
+
+	ctx->ip6 = *c;
+	ctx->have_ip6 = true;
+	inet_ntop(AF_INET6, c->n_addrs ? &c->addrs[0].addr : &c->local_ll, a, sizeof(a));
+	if (!ctx->script) {
+		printf("ipv6 %s %s/%u\n", c->ifname, a, c->n_addrs ? c->addrs[0].len : 64);
+		fflush(stdout);
+		return;
+	}
+	if (!ctx->script_connected)
+		return;
+	{
+		struct cli_script_env prev = { .tundev = ctx->tundev, .ip4 = &ctx->ip4,
+					       .gateway = ctx->gateway, .ip6 = had ? &old : NULL };
+		struct cli_script_env env = { .tundev = ctx->tundev, .ip4 = &ctx->ip4,
+					      .gateway = ctx->gateway, .ip6 = &ctx->ip6 };
+
+		cli_run_script(ctx->script, "disconnect", &prev);
+		r = cli_run_script(ctx->script, "connect", &env);
+	}
+	if (r != 0)
+		fprintf(stderr, _("winvpn: %s connect exited with %d; IPv6 may lack its address "
+				  "or routes\n"), ctx->script, r);
+	if (cli_verbosity >= WV_LOG_INFO)
+		fprintf(stderr, _("winvpn: %s has IPv6 address %s\n"), c->ifname, a);
 }
 
 static void on_finished(void *arg, enum wv_fail why, const char *msg)
@@ -112,9 +201,14 @@ static void on_finished(void *arg, enum wv_fail why, const char *msg)
 /* A profile may hold the password only if nobody else can read it. */
 static int check_profile_secret(const char *path, const struct wv_settings *st)
 {
+	const struct wv_key *k;
 	struct stat sb;
+	bool any = false;
 
-	if (!wv_settings_get(st, "password") && !wv_settings_get(st, "ipsec-psk"))
+	for (k = wv_keys; k->name; k++)
+		if (k->type == WV_KEY_SECRET && wv_settings_get(st, k->name))
+			any = true;
+	if (!any)
 		return 0;
 	if (stat(path, &sb) == 0 && (sb.st_mode & (S_IRWXG | S_IRWXO))) {
 		fprintf(stderr, _("winvpn: %s holds a secret but is readable by others "
@@ -143,6 +237,99 @@ static int set_or_complain(struct wv_settings *st, const char *key, const char *
 	return 0;
 }
 
+/* ---- secrets ---- */
+
+#define MAX_SECRET_FDS 8
+
+/* Secrets to read from file descriptors, by setting name. */
+struct secret_fds {
+	struct {
+		const char *key;
+		int fd;
+	} v[MAX_SECRET_FDS];
+	unsigned n;
+};
+
+static int secret_fd_add(struct secret_fds *f, const char *opt, const char *key, const char *num)
+{
+	char *end;
+	long v = strtol(num, &end, 10);
+	unsigned i;
+
+	if (!*num || *end || v < 0 || v > 1023) {
+		fprintf(stderr, _("winvpn: invalid --%s '%s': expected a file descriptor number\n"),
+			opt, num);
+		return -EINVAL;
+	}
+	for (i = 0; i < f->n; i++)
+		if (strcmp(f->v[i].key, key) == 0)
+			break;
+	if (i == MAX_SECRET_FDS) {
+		fprintf(stderr, _("winvpn: too many --secret-fd options\n"));
+		return -EINVAL;
+	}
+	f->v[i].key = key;
+	f->v[i].fd = (int)v;
+	if (i == f->n)
+		f->n++;
+	return 0;
+}
+
+static bool is_set(const struct wv_settings *st, const char *key, const char *value)
+{
+	return strcmp(wv_settings_str(st, key), value) == 0;
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && strcasecmp(s + a - b, suffix) == 0;
+}
+
+/* Whether a certificate's private key needs a passphrase: a PKCS#12 file
+ * always has one (it may be empty), a PEM key when it says ENCRYPTED. */
+static bool key_needs_passphrase(const char *cert, const char *key)
+{
+	const char *path = *key ? key : cert;
+	char buf[8192];
+	size_t n;
+	FILE *f;
+
+	if (has_suffix(cert, ".p12") || has_suffix(cert, ".pfx"))
+		return true;
+	f = *path ? fopen(path, "re") : NULL;
+	if (!f)
+		return false;   /* the engine names the unreadable file */
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strstr(buf, "ENCRYPTED") != NULL;
+}
+
+/* Which secrets this connection needs, in the order they are asked for. */
+static bool needs_secret(const struct wv_settings *st, const char *key)
+{
+	bool l2tp = is_set(st, "protocol", "l2tp") || is_set(st, "protocol", "auto");
+	bool ipsec = l2tp && wv_settings_bool(st, "ipsec-enabled");
+
+	if (strcmp(key, "password") == 0)
+		return !is_set(st, "user-auth-type", "tls");
+	if (strcmp(key, "ipsec-psk") == 0)
+		/* Automatic without a key skips L2TP/IPsec rather than ask for one. */
+		return ipsec && is_set(st, "machine-auth-type", "psk") &&
+		       is_set(st, "protocol", "l2tp");
+	if (strcmp(key, "machine-certpass") == 0)
+		return ipsec && is_set(st, "machine-auth-type", "tls") &&
+		       key_needs_passphrase(wv_settings_str(st, "machine-cert"),
+					    wv_settings_str(st, "machine-key"));
+	if (strcmp(key, "user-certpass") == 0)
+		return is_set(st, "user-auth-type", "tls") &&
+		       key_needs_passphrase(wv_settings_str(st, "user-cert"),
+					    wv_settings_str(st, "user-key"));
+	return false;
+}
+
 /* Hands a secret read by us to the settings, and wipes our copy. */
 static int store_secret(struct wv_settings *st, const char *key, char *value)
 {
@@ -155,6 +342,45 @@ static int store_secret(struct wv_settings *st, const char *key, char *value)
 		free(err);
 	}
 	return r;
+}
+
+/* Every secret given by descriptor is read; the ones still missing that the
+ * connection needs are asked for on the terminal. */
+static int gather_secrets(struct wv_settings *st, const struct secret_fds *fds)
+{
+	static const struct {
+		const char *key, *prompt;
+	} asks[] = {
+		{ "password", N_("Password: ") },
+		{ "ipsec-psk", N_("IPsec pre-shared key: ") },
+		{ "machine-certpass", N_("Passphrase of the machine certificate key: ") },
+		{ "user-certpass", N_("Passphrase of the user certificate key: ") },
+	};
+	const char *serr = NULL;
+	unsigned i;
+
+	for (i = 0; i < fds->n; i++) {
+		char *v = cli_read_secret_fd(fds->v[i].fd, &serr);
+		if (serr) {
+			fprintf(stderr, "winvpn: %s\n", serr);
+			return -EIO;
+		}
+		if (v && store_secret(st, fds->v[i].key, v) < 0)
+			return -EINVAL;
+	}
+	for (i = 0; i < ARRAY_SIZE(asks); i++) {
+		char *v;
+		if (wv_settings_get(st, asks[i].key) || !needs_secret(st, asks[i].key))
+			continue;
+		v = cli_prompt_secret(_(asks[i].prompt), &serr);
+		if (serr) {
+			fprintf(stderr, "winvpn: %s\n", serr);
+			return -EIO;
+		}
+		if (v && store_secret(st, asks[i].key, v) < 0)
+			return -EINVAL;
+	}
+	return 0;
 }
 
 /* Runs the session under our own poll loop, as any host program may. */
@@ -217,6 +443,7 @@ int cmd_connect(int argc, char **argv)
 		{ "passwd-on-stdin", no_argument, NULL, 'P' },
 		{ "passwd-fd", required_argument, NULL, 'F' },
 		{ "psk-fd", required_argument, NULL, 'K' },
+		{ "secret-fd", required_argument, NULL, 'S' },
 		{ "script", required_argument, NULL, 's' },
 		{ "no-script", no_argument, NULL, 'N' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -225,12 +452,14 @@ int cmd_connect(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct connect_ctx ctx = { .script = DEFAULT_VPNC_SCRIPT };
-	struct wv_callbacks cb = { .log = cli_log, .ip4_config = on_ip4, .finished = on_finished };
+	struct wv_callbacks cb = { .log = cli_log, .ip4_config = on_ip4, .ip6_config = on_ip6,
+				   .finished = on_finished };
 	struct wv_settings *st = wv_settings_new();
 	struct wv_session *s = NULL;
-	const char *profile = NULL, *serr = NULL;
-	char *err = NULL, *password = NULL;
-	int c, passwd_fd = -1, psk_fd = -1, rc = CLI_EXIT_USAGE;
+	struct secret_fds fds = { .n = 0 };
+	const char *profile = NULL;
+	char *err = NULL;
+	int c, rc = CLI_EXIT_USAGE;
 
 	cli_verbosity = WV_LOG_INFO;
 	if (!st)
@@ -285,24 +514,33 @@ int cmd_connect(int argc, char **argv)
 				goto out;
 			break;
 		case 'P':
-			passwd_fd = 0;
+			if (secret_fd_add(&fds, "passwd-on-stdin", "password", "0") < 0)
+				goto out;
 			break;
 		case 'F':
-		case 'K': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-			if (!*optarg || *end || v < 0 || v > 1023) {
-				fprintf(stderr, _("winvpn: invalid --%s '%s': expected a file "
-						  "descriptor number\n"),
-					c == 'F' ? "passwd-fd" : "psk-fd", optarg);
+			if (secret_fd_add(&fds, "passwd-fd", "password", optarg) < 0)
+				goto out;
+			break;
+		case 'K':
+			if (secret_fd_add(&fds, "psk-fd", "ipsec-psk", optarg) < 0)
+				goto out;
+			break;
+		case 'S':
+			eq = strchr(optarg, '=');
+			if (!eq) {
+				fprintf(stderr, _("winvpn: expected KEY=N after --secret-fd, got '%s'\n"),
+					optarg);
 				goto out;
 			}
-			if (c == 'F')
-				passwd_fd = (int)v;
-			else
-				psk_fd = (int)v;
+			*eq = '\0';
+			if (!wv_settings_is_secret_key(optarg)) {
+				fprintf(stderr, _("winvpn: invalid --secret-fd '%s': not a secret "
+						  "setting (see 'winvpn keys')\n"), optarg);
+				goto out;
+			}
+			if (secret_fd_add(&fds, "secret-fd", optarg, eq + 1) < 0)
+				goto out;
 			break;
-		}
 		case 's':
 			ctx.script = optarg;
 			break;
@@ -334,31 +572,8 @@ int cmd_connect(int argc, char **argv)
 		goto out;
 	}
 
-	if (passwd_fd >= 0)
-		password = cli_read_secret_fd(passwd_fd, &serr);
-	else if (!wv_settings_get(st, "password"))
-		password = cli_prompt_secret(_("Password: "), &serr);
-	if (serr) {
-		fprintf(stderr, "winvpn: %s\n", serr);
+	if (gather_secrets(st, &fds) < 0)
 		goto out;
-	}
-	if (password && store_secret(st, "password", password) < 0)
-		goto out;
-	/* L2TP/IPsec also needs the gateway's pre-shared key. */
-	if (strcmp(wv_settings_str(st, "protocol"), "l2tp") == 0 &&
-	    strcmp(wv_settings_str(st, "ipsec-enabled"), "yes") == 0) {
-		char *psk = NULL;
-		if (psk_fd >= 0)
-			psk = cli_read_secret_fd(psk_fd, &serr);
-		else if (!wv_settings_get(st, "ipsec-psk"))
-			psk = cli_prompt_secret(_("IPsec pre-shared key: "), &serr);
-		if (serr) {
-			fprintf(stderr, "winvpn: %s\n", serr);
-			goto out;
-		}
-		if (psk && store_secret(st, "ipsec-psk", psk) < 0)
-			goto out;
-	}
 
 	s = wv_session_new(st, &cb, &ctx, &err);
 	wv_settings_free(st);   /* the session holds its own copy; wipe ours now */
@@ -379,7 +594,8 @@ int cmd_connect(int argc, char **argv)
 	}
 	if (ctx.script && ctx.script_connected) {
 		struct cli_script_env env = { .tundev = ctx.tundev, .ip4 = &ctx.ip4,
-					      .gateway = ctx.gateway };
+					      .gateway = ctx.gateway,
+					      .ip6 = ctx.have_ip6 ? &ctx.ip6 : NULL };
 		cli_run_script(ctx.script, "disconnect", &env);
 	}
 	rc = wv_fail_exit_code(ctx.why);

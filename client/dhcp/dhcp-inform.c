@@ -39,6 +39,7 @@ struct dhcp_inform {
 	struct wv_timer timer;
 	char *hostname;
 	uint8_t chaddr[6];
+	uint32_t schedule[DHCP_MAX_SCHEDULE];
 	uint32_t xid;
 	unsigned sent;                   /* tries so far */
 	uint32_t timeout_ms;             /* for the next try */
@@ -99,6 +100,10 @@ static int dhcp_send_try(struct dhcp_inform *d)
 	err = d->ev.send_ip(d->arg, p);
 	if (err)
 		wv_dbg(d->lg, "DHCP", "sending the DHCPINFORM failed: %s", strerror(-err));
+	if (d->cfg.n_schedule) {
+		wv_timer_arm(d->loop, &d->timer, d->schedule[d->sent - 1]);
+		return 0;
+	}
 	wv_timer_arm(d->loop, &d->timer, d->timeout_ms);
 	d->timeout_ms = d->timeout_ms > d->cfg.max_timeout_ms / 2 ? d->cfg.max_timeout_ms :
 		d->timeout_ms * 2;
@@ -150,6 +155,14 @@ struct dhcp_inform *dhcp_inform_new(struct wv_loop *loop, const struct wv_log *l
 		d->cfg.max_timeout_ms = DHCP_DEFAULT_MAX_MS;
 	if (d->cfg.max_timeout_ms < d->cfg.first_timeout_ms)
 		d->cfg.max_timeout_ms = d->cfg.first_timeout_ms;
+	if (cfg->schedule_ms && cfg->n_schedule) {
+		d->cfg.n_schedule = MIN(cfg->n_schedule, (unsigned)DHCP_MAX_SCHEDULE);
+		memcpy(d->schedule, cfg->schedule_ms, d->cfg.n_schedule * sizeof(d->schedule[0]));
+		d->cfg.tries = d->cfg.n_schedule;
+	} else {
+		d->cfg.n_schedule = 0;
+	}
+	d->cfg.schedule_ms = d->schedule;
 	if (cfg->hostname && cfg->hostname[0]) {
 		d->hostname = strdup(cfg->hostname);
 		if (!d->hostname)

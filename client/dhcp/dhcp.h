@@ -103,7 +103,14 @@ struct dhcp_inform_config {
 	uint32_t max_timeout_ms;       /* ... up to this, 0: 16000 */
 	const char *hostname;          /* option 12, copied; NULL: none */
 	const uint8_t *chaddr;         /* 6 octets, copied; NULL: a random local MAC */
+	/* An explicit retry schedule, copied: the wait after try i is
+	 * schedule_ms[i], and there are n_schedule tries (at most
+	 * DHCP_MAX_SCHEDULE).  Overrides tries/first_timeout_ms/max_timeout_ms. */
+	const uint32_t *schedule_ms;
+	unsigned n_schedule;
 };
+
+#define DHCP_MAX_SCHEDULE 8
 
 struct dhcp_inform_events {
 	/* Sends one whole IPv4 packet into the tunnel; always takes p.  An error

@@ -18,3 +18,19 @@ check_PROGRAMS += tests/fuzz/fuzz-dhcp
 FUZZ_TARGETS += tests/fuzz/fuzz-dhcp
 tests_fuzz_fuzz_dhcp_SOURCES = tests/fuzz/fuzz-dhcp.c $(FUZZ_DRIVER)
 tests_fuzz_fuzz_dhcp_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
+
+# The session's glue (client/session-dhcp.c) and the CLI's vpnc-script
+# environment (client/cli/script.c, run against a recording script).
+SDHCP_TESTS = \
+	tests/unit/test-session-dhcp \
+	tests/unit/test-script-env
+check_PROGRAMS += $(SDHCP_TESTS)
+TESTS += $(SDHCP_TESTS)
+tests_unit_test_session_dhcp_SOURCES = tests/unit/test-session-dhcp.c
+tests_unit_test_script_env_SOURCES = tests/unit/test-script-env.c client/cli/script.c
+
+# Fuzz target: the routes setting and a delivered packet through the session glue.
+check_PROGRAMS += tests/fuzz/fuzz-session-dhcp
+FUZZ_TARGETS += tests/fuzz/fuzz-session-dhcp
+tests_fuzz_fuzz_session_dhcp_SOURCES = tests/fuzz/fuzz-session-dhcp.c $(FUZZ_DRIVER)
+tests_fuzz_fuzz_session_dhcp_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)

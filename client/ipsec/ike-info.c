@@ -108,6 +108,7 @@ static void suggest_p1(const struct ipsec *s, char *out, size_t cap)
 
 		if (ike_p1_props_parse(cand[i], &p, &cnt, e, sizeof(e)))
 			continue;
+		p.auth = s->n_p1 ? s->p1[0].auth : 0;
 		for (k = 0; k < s->n_p1; k++)
 			have |= !memcmp(&p, &s->p1[k], sizeof(p));
 		if (have)
@@ -152,9 +153,32 @@ static void suggest_p2(const struct ipsec *s, char *out, size_t cap)
 enum wv_fail ike_notify_sentence(struct ipsec *s, uint16_t type, char *out, size_t cap)
 {
 	const char *name = isakmp_notify_name(type);
-	bool qm = s->state >= IKE_S_QM;
+	bool qm = s->step >= IKE_S_QM;
 	char list[512], hint[192];
 
+	if (s->cert_auth && s->step == IKE_S_MM_AUTH && !s->up) {
+		switch (type) {
+		case ISAKMP_N_AUTHENTICATION_FAILED:
+		case ISAKMP_N_INVALID_SIGNATURE:
+		case ISAKMP_N_INVALID_CERTIFICATE:
+		case ISAKMP_N_INVALID_CERT_ENCODING:
+		case ISAKMP_N_CERT_TYPE_UNSUPPORTED:
+		case ISAKMP_N_INVALID_CERT_AUTHORITY:
+		case ISAKMP_N_CERTIFICATE_UNAVAILABLE:
+		case ISAKMP_N_INVALID_HASH_INFORMATION:
+		case ISAKMP_N_INVALID_ID_INFORMATION: {
+			char subj[256];
+
+			ike_cred_describe(s->cred, subj, sizeof(subj));
+			snprintf(out, cap, _("the gateway %s rejected our machine certificate "
+					     "\"%s\" (it answered %s): it must trust the CA that "
+					     "issued it (machine-cert)"), s->gw_str, subj, name);
+			return WV_FAIL_AUTH;
+		}
+		default:
+			break;
+		}
+	}
 	switch (type) {
 	case ISAKMP_N_NO_PROPOSAL_CHOSEN:
 	case ISAKMP_N_ATTRIBUTES_NOT_SUPPORTED:
@@ -196,7 +220,7 @@ enum wv_fail ike_notify_sentence(struct ipsec *s, uint16_t type, char *out, size
 	case ISAKMP_N_INVALID_COOKIE:
 		/* SoftEther drops an IKE SA whose message 5 it cannot decrypt,
 		 * then answers our retransmission with INVALID-COOKIE. */
-		if (s->state != IKE_S_MM_AUTH)
+		if (s->step != IKE_S_MM_AUTH)
 			break;
 		snprintf(out, cap, _("the pre-shared key does not match the gateway's (%s dropped "
 				     "the IKE SA after our encrypted identity and answered %s); "
@@ -206,7 +230,7 @@ enum wv_fail ike_notify_sentence(struct ipsec *s, uint16_t type, char *out, size
 	case ISAKMP_N_INVALID_PAYLOAD_TYPE:
 		/* A gateway that cannot parse our encrypted identity decrypted it
 		 * with keys from another pre-shared key. */
-		if (s->state != IKE_S_MM_AUTH)
+		if (s->step != IKE_S_MM_AUTH)
 			break;
 		/* fall through */
 	case ISAKMP_N_INVALID_HASH_INFORMATION:
@@ -302,6 +326,10 @@ static void info_delete(struct ipsec *s, const struct ike_delete *d)
 		for (i = 0; i < d->n_spi; i++) {
 			uint32_t spi = load_be32(d->spis + 4 * i);
 
+			/* the SA a rekey replaced: the overlap ends early */
+			if (s->state == IKE_S_ESTABLISHED && ike_rekey_old_deleted(s, spi))
+				continue;
+
 			/* A gateway names the SA it receives on (our outbound SPI),
 			 * but strongSwan names ours when it could not install the SA
 			 * it negotiated (quick_mode.c, spi_i); strongSwan itself
@@ -315,8 +343,8 @@ static void info_delete(struct ipsec *s, const struct ike_delete *d)
 			 * does not keep a half-dead ISAKMP SA around. */
 			ike_send_deletes(s, false);
 			ike_fail(s, WV_FAIL_PEER_DEAD,
-				 _("the gateway %s deleted the IPsec SA (it may have "
-				   "expired: winvpn does not rekey yet)"), s->gw_str);
+				 _("the gateway %s deleted the IPsec SA in use (SPI %08x) without "
+				   "replacing it"), s->gw_str, spi);
 			return;
 		}
 		return;

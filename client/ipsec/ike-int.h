@@ -26,6 +26,7 @@ struct wv_log;
 
 struct ike_p1_prop {
 	uint8_t enc;              /* IKE_ENC_* */
+	uint8_t auth;             /* IKE_AUTH_*, 0: pre-shared key */
 	uint16_t key_bits;        /* AES only */
 	uint8_t hash;             /* IKE_HASH_* */
 	uint16_t group;
@@ -113,6 +114,25 @@ enum natt_mode { NATT_NONE, NATT_DRAFT, NATT_RFC };
 #define IKE_DPD_RETRY_MS     5000
 #define IKE_DPD_TRIES        5
 #define IKE_DELETE_REPEAT_MS 250      /* an orderly stop sends its Deletes twice */
+/* Rekeying (ike-rekey.c): at 85-90 % of the lifetime the gateway accepted;
+ * after a new IPsec SA, outbound keeps the old SA a moment (the gateway
+ * installs the new one when Quick Mode 3 arrives), inbound accepts both until
+ * the gateway deletes the old one or the grace ends. */
+#define IKE_REKEY_SWITCH_MS  1000
+#define IKE_REKEY_GRACE_MS   5000
+#define IKE_REKEY_MIN_MS     2000     /* never sooner than this after an SA came up */
+#define ESP_REKEY_PACKETS    0xF0000000u /* of the 32-bit sequence space */
+
+/* What an old ISAKMP SA needs for its Delete once a new one replaced it. */
+struct ike_old_p1 {
+	bool valid;
+	uint8_t icookie[8], rcookie[8];
+	struct ike_p1_keys keys;
+	const char *cipher, *md;
+	size_t block;
+	uint8_t iv[IKE_BLOCK_MAX];
+	bool keyed, authenticated, deleted;
+};
 
 struct ipsec {
 	struct wv_loop *loop;
@@ -126,6 +146,9 @@ struct ipsec {
 	uint16_t ike_port, natt_port, l2tp_port;
 	char *psk;
 	size_t psk_len;
+	bool cert_auth;
+	struct ike_cred *cred;
+	char *remote_id, *gw_name;
 	struct ike_p1_prop p1[IKE_MAX_PROPS];
 	unsigned n_p1;
 	struct ike_p2_prop p2[IKE_MAX_PROPS];
@@ -142,7 +165,9 @@ struct ipsec {
 	uint16_t local_ike_port, local_natt_port;
 
 	/* the IKE SA */
-	enum ike_state state;
+	enum ike_state state;                  /* stays ESTABLISHED once up */
+	enum ike_state step;                   /* the running exchange's step (rekeys too) */
+	bool up;                               /* the first IPsec SA was installed */
 	const struct ike_task *const *tasks;   /* of the running exchange */
 	unsigned n_tasks;
 	uint8_t icookie[8], rcookie[8];
@@ -160,10 +185,14 @@ struct ipsec {
 	size_t gx_len;
 	uint8_t *sai_b;                        /* our MM1 SA body, for HASH_I/HASH_R */
 	size_t sai_len;
-	uint8_t idii_b[8];                     /* our ID body: type, proto, port, address */
+	uint8_t idii_b[4 + 1024];              /* our ID body: type, proto, port, data */
+	size_t idii_len;
+	uint8_t peer_cr;                       /* the gateway asked for certificates */
 	struct ike_p1_keys keys;
 	bool keyed;                            /* SKEYID_* derived (after MM4) */
 	bool authenticated;                    /* HASH_R verified (after MM6) */
+	bool peer_holds_sa;                    /* MM6 came: the gateway has the SA up,
+						* even if we refuse its identity */
 	bool isakmp_deleted;                   /* the ISAKMP SA is deleted (by either side) */
 	bool deletes_sent;                     /* our Deletes went out */
 	bool del_esp_sent, del_isakmp_sent;    /* ... which ones */
@@ -193,7 +222,32 @@ struct ipsec {
 	uint32_t esp_life_got;
 	struct esp_alg esp_alg;
 	struct esp_sa *esp_in, *esp_out;
+	uint32_t qm_spi_in;                    /* our SPI in the Quick Mode in flight */
 	char describe[160];
+
+	/* rekeying (ike-rekey.c) */
+	struct wv_timer rekey_p1_timer, rekey_p2_timer, switch_timer, grace_timer;
+	bool rekey_p1_due, rekey_p2_due;
+	struct esp_sa *old_in;                 /* the replaced inbound SA, during the grace */
+	uint32_t old_spi_in, old_spi_out;
+	struct esp_sa *new_out;                /* the new outbound SA, until the switch */
+	uint32_t new_spi_out;
+	uint64_t esp_kb_got;                   /* kilobyte lifetime, 0: none */
+	uint64_t rekey_bytes;                  /* rekey once the outbound SA carried this */
+	struct ike_old_p1 old_p1;
+	unsigned n_rekey_p1, n_rekey_p2;
+	/* a Quick Mode the gateway started (we answer as responder) */
+	uint32_t rqm_msgid;
+	uint8_t rqm_iv[IKE_BLOCK_MAX];
+	bool rqm_waiting;                      /* Quick Mode 2 sent, 3 due */
+	uint8_t rqm_rx1_hash[20];              /* of its Quick Mode 1, to spot repeats */
+	uint8_t rqm_tx[ISAKMP_MSG_MAX + ESP_NON_ESP_MARKER_LEN];  /* our Quick Mode 2 */
+	size_t rqm_tx_len;
+	enum ipsec_chan rqm_tx_chan;
+	struct esp_sa *rqm_in, *rqm_out;       /* its SA pair, installed on message 3 */
+	uint8_t rqm_ni[256], rqm_nr[IKE_NONCE_LEN];  /* its nonce, ours */
+	size_t rqm_ni_len;
+	uint32_t rqm_spi_in, rqm_spi_out;
 
 	/* the request in flight */
 	uint8_t *tx_iv;                        /* set by a build step: encrypt with this chain */
@@ -297,6 +351,57 @@ void ike_keepalive_start(struct ipsec *s);
 
 extern const uint8_t ike_vid_rfc3947[16], ike_vid_draft02n[16], ike_vid_draft02[16],
 	ike_vid_draft03[16], ike_vid_dpd[16], ike_vid_frag[16], ike_vid_ms_nt5[16];
+
+/* ---- ike-cert.c (certificate authentication) ------------------------------------ */
+
+struct ike_cred;
+/* NULL with a sentence naming the file in err (wrong passphrase says so). */
+struct ike_cred *ike_cred_load(const char *cert, const char *key, const char *pass,
+			       const char *ca, char *err, size_t cap);
+void ike_cred_free(struct ike_cred *c);
+const uint8_t *ike_cred_subject(const struct ike_cred *c, size_t *len);
+/* i = 0: our certificate (DER), then the chain; NULL past the end. */
+const uint8_t *ike_cred_cert(const struct ike_cred *c, unsigned i, size_t *len);
+/* DER subject names of machine-ca's certificates, for CR payloads. */
+const uint8_t *ike_cred_ca_name(const struct ike_cred *c, unsigned i, size_t *len);
+void ike_cred_describe(const struct ike_cred *c, char *out, size_t cap);
+size_t ike_cred_sig_len(const struct ike_cred *c);
+int ike_cred_sign(const struct ike_cred *c, const uint8_t *hash, size_t hlen, uint8_t *sig,
+		  size_t *siglen);
+/* The gateway's certificates (first the end entity), signature over hash and
+ * identity: 0 (msg = its subject), -EKEYREJECTED (not from machine-ca),
+ * -EBADMSG (signature), -EACCES (identity), -EINVAL; msg says which. */
+int ike_cred_verify_peer(const struct ike_cred *c, const uint8_t *const *der, const size_t *len,
+			 unsigned n, const uint8_t *hash, size_t hlen, const uint8_t *sig,
+			 size_t siglen, const struct ike_id *idr, const char *remote_id,
+			 const char *gw_name, char *msg, size_t cap);
+
+/* ---- ike-rekey.c ---------------------------------------------------------------- */
+
+void ike_rekey_init(struct ipsec *s);
+void ike_rekey_cancel(struct ipsec *s);
+void ike_rekey_free(struct ipsec *s);
+/* The first IPsec SA is up: arm the timers. */
+void ike_rekey_start(struct ipsec *s);
+/* Starts a due rekey when no exchange runs. */
+void ike_rekey_kick(struct ipsec *s);
+/* A new SA pair from a Quick Mode (ours or the gateway's); takes both.
+ * Before up() it simply becomes the SA pair. */
+void ike_install_sas(struct ipsec *s, struct esp_sa *in, uint32_t spi_in, struct esp_sa *out,
+		     uint32_t spi_out);
+/* Quick Mode 3 went out (or came in) for a rekey. */
+void ike_rekey_p2_done(struct ipsec *s, bool ours);
+/* A new Main Mode finished while up. */
+void ike_rekey_p1_done(struct ipsec *s);
+/* Exchanges the current ISAKMP SA's keys and cookies with old_p1. */
+void ike_old_p1_swap(struct ipsec *s);
+/* The gateway deleted ESP SPI spi: true if it was the replaced SA. */
+bool ike_rekey_old_deleted(struct ipsec *s, uint32_t spi);
+/* After each outbound packet: a byte or packet limit reached. */
+void ike_rekey_volume(struct ipsec *s);
+/* The gateway's Quick Mode 1 (msgid new) or 3 (ike-quick-mode.c). */
+void ike_qm_respond(struct ipsec *s, const struct ike_rx *rx);
+void ike_qm_respond_3(struct ipsec *s, const struct ike_rx *rx);
 
 /* ---- ike-info.c ------------------------------------------------------------------ */
 

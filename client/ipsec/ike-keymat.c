@@ -115,6 +115,23 @@ int ike_skeyid_psk(const char *md, const void *psk, size_t psk_len, const uint8_
 	return ike_prf(md, psk, psk_len, iov, 2, k->skeyid, NULL);
 }
 
+int ike_skeyid_sig(const char *md, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+		   size_t nr_len, const uint8_t *gxy, size_t gxy_len, struct ike_p1_keys *k)
+{
+	struct ike_iov iov[] = { { gxy, gxy_len } };
+	uint8_t key[512];
+	int r;
+
+	k->hlen = ike_md_len(md);
+	if (!k->hlen || ni_len + nr_len > sizeof(key))
+		return -EINVAL;
+	memcpy(key, ni, ni_len);
+	memcpy(key + ni_len, nr, nr_len);
+	r = ike_prf(md, key, ni_len + nr_len, iov, 1, k->skeyid, NULL);
+	wv_wipe(key, sizeof(key));
+	return r;
+}
+
 int ike_expand_key(const char *md, const uint8_t *skeyid_e, size_t e_len, uint8_t *key,
 		   size_t key_len)
 {

@@ -48,6 +48,9 @@ struct ike_p1_keys {
 /* SKEYID = prf(pre-shared-key, Ni_b | Nr_b) */
 int ike_skeyid_psk(const char *md, const void *psk, size_t psk_len, const uint8_t *ni,
 		   size_t ni_len, const uint8_t *nr, size_t nr_len, struct ike_p1_keys *k);
+/* SKEYID = prf(Ni_b | Nr_b, g^xy) for signature authentication (RFC 2409 §5). */
+int ike_skeyid_sig(const char *md, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+		   size_t nr_len, const uint8_t *gxy, size_t gxy_len, struct ike_p1_keys *k);
 /* SKEYID_d/a/e from SKEYID (already in k), then Ka of enc_key_len octets. */
 int ike_p1_derive(const char *md, const uint8_t *gxy, size_t gxy_len,
 		  const uint8_t ckyi[8], const uint8_t ckyr[8], size_t enc_key_len,

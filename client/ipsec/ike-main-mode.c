@@ -38,7 +38,7 @@ void ike_build_p1_sa(struct ike_buf *b, const struct ike_p1_prop *p, unsigned n,
 		if (p[i].enc == IKE_ENC_AES_CBC)
 			ikeb_attr(b, IKE_A_KEY_LENGTH, p[i].key_bits);
 		ikeb_attr(b, IKE_A_HASH, p[i].hash);
-		ikeb_attr(b, IKE_A_AUTH, IKE_AUTH_PSK);
+		ikeb_attr(b, IKE_A_AUTH, p[i].auth ? p[i].auth : IKE_AUTH_PSK);
 		ikeb_attr(b, IKE_A_GROUP, p[i].group);
 		ikeb_attr(b, IKE_A_LIFE_TYPE, IKE_LIFE_SECONDS);
 		/* Windows sends the duration as a 4-octet variable attribute. */
@@ -120,6 +120,22 @@ static enum ike_status mm_build_3(struct ipsec *s, struct ike_buf *b)
 	ikeb_msg_begin(b, &h);
 	ikeb_pl_data(b, ISAKMP_PL_KE, ike_dh_public(s->dh), g->pub_len);
 	ikeb_pl_data(b, ISAKMP_PL_NONCE, s->ni, sizeof(s->ni));
+	/* RFC 4945 §3.2: a CR naming each CA we trust for the gateway */
+	if (s->cert_auth) {
+		const uint8_t *dn;
+		size_t dn_len;
+		unsigned i;
+
+		for (i = 0; (dn = ike_cred_ca_name(s->cred, i, &dn_len)); i++) {
+			uint8_t cr[1 + 1024];
+
+			if (dn_len > sizeof(cr) - 1)
+				continue;
+			cr[0] = IKE_CERT_X509_SIG;
+			memcpy(cr + 1, dn, dn_len);
+			ikeb_pl_data(b, ISAKMP_PL_CR, cr, 1 + dn_len);
+		}
+	}
 	s->mm_msg = 3;
 	ike_set_state(s, IKE_S_MM_KE, "Main Mode 3 sent");
 	return IKE_NEED_MORE;
@@ -132,26 +148,62 @@ static enum ike_status mm_build_5(struct ipsec *s, struct ike_buf *b)
 	struct isakmp_hdr h;
 
 	/* ID_IPV4_ADDR of our own (pre-NAT) address, protocol and port 0
-	 * (RFC 2407 §4.6.2: zero or UDP/500 in phase 1), as Windows does. */
-	s->idii_b[0] = IKE_ID_IPV4_ADDR;
+	 * (RFC 2407 §4.6.2: zero or UDP/500 in phase 1), as Windows does; with
+	 * a certificate its subject (RFC 4945 §3.1.5). */
+	const uint8_t *idd = (const uint8_t *)&s->local.s_addr;
+	size_t idd_len = 4;
+
+	if (s->cert_auth)
+		idd = ike_cred_subject(s->cred, &idd_len);
+	if (idd_len > sizeof(s->idii_b) - 4) {
+		ike_fail(s, WV_FAIL_CONFIG, _("the machine certificate's subject is too long"));
+		return IKE_FAILED;
+	}
+	s->idii_b[0] = s->cert_auth ? IKE_ID_DER_ASN1_DN : IKE_ID_IPV4_ADDR;
 	s->idii_b[1] = 0;
 	store_be16(s->idii_b + 2, 0);
-	memcpy(s->idii_b + 4, &s->local.s_addr, 4);
+	memcpy(s->idii_b + 4, idd, idd_len);
+	s->idii_len = 4 + idd_len;
 	if (ike_hash_auth(s->p1_md, &s->keys, ike_dh_public(s->dh), g->pub_len, s->gxr, s->gx_len,
 			  s->icookie, s->rcookie, s->sai_b, s->sai_len, s->idii_b,
-			  sizeof(s->idii_b), hash)) {
+			  s->idii_len, hash)) {
 		ike_fail(s, WV_FAIL_LOCAL, _("cannot compute HASH_I (OpenSSL)"));
 		return IKE_FAILED;
 	}
 	ike_hdr_init(s, &h, ISAKMP_EXCH_ID_PROT, 0, true);
 	ikeb_msg_begin(b, &h);
-	ikeb_pl_id(b, IKE_ID_IPV4_ADDR, 0, 0, &s->local.s_addr, 4);
-	ikeb_pl_data(b, ISAKMP_PL_HASH, hash, s->keys.hlen);
+	ikeb_pl_id(b, s->idii_b[0], 0, 0, idd, idd_len);
+	if (s->cert_auth) {
+		/* CERT for ours and the chain, then SIG_I (RFC 2409 §5.1) */
+		uint8_t sig[1024], cert[1 + 4000];
+		size_t siglen = sizeof(sig), clen;
+		const uint8_t *der;
+		unsigned i;
+
+		for (i = 0; (der = ike_cred_cert(s->cred, i, &clen)); i++) {
+			if (clen > sizeof(cert) - 1)
+				continue;
+			cert[0] = IKE_CERT_X509_SIG;
+			memcpy(cert + 1, der, clen);
+			ikeb_pl_data(b, ISAKMP_PL_CERT, cert, 1 + clen);
+		}
+		if (ike_cred_sign(s->cred, hash, s->keys.hlen, sig, &siglen)) {
+			ike_fail(s, WV_FAIL_LOCAL, _("cannot sign HASH_I with the machine "
+						    "certificate's key (OpenSSL)"));
+			return IKE_FAILED;
+		}
+		ikeb_pl_data(b, ISAKMP_PL_SIG, sig, siglen);
+	} else {
+		ikeb_pl_data(b, ISAKMP_PL_HASH, hash, s->keys.hlen);
+	}
 	/* We hold no other SA with this gateway: let it drop stale ones
-	 * (strongSwan and Windows send INITIAL-CONTACT here too). */
+	 * (strongSwan and Windows send INITIAL-CONTACT here too).  Not when
+	 * rekeying: the gateway would drop the IPsec SA we keep using. */
 	memcpy(cookies, s->icookie, 8);
 	memcpy(cookies + 8, s->rcookie, 8);
-	ikeb_pl_notify(b, ISAKMP_PROTO_ISAKMP, cookies, 16, ISAKMP_N_INITIAL_CONTACT, NULL, 0);
+	if (!s->up)
+		ikeb_pl_notify(b, ISAKMP_PROTO_ISAKMP, cookies, 16, ISAKMP_N_INITIAL_CONTACT,
+			       NULL, 0);
 	wv_wipe(hash, sizeof(hash));
 	s->tx_iv = s->p1_iv;
 	s->mm_msg = 5;
@@ -161,7 +213,7 @@ static enum ike_status mm_build_5(struct ipsec *s, struct ike_buf *b)
 
 static enum ike_status mm_build(struct ipsec *s, struct ike_buf *b)
 {
-	switch (s->state) {
+	switch (s->step) {
 	case IKE_S_IDLE: return mm_build_1(s, b);
 	case IKE_S_MM_SA: return mm_build_3(s, b);
 	case IKE_S_MM_KE: return mm_build_5(s, b);
@@ -176,12 +228,13 @@ static int mm_match(const struct ipsec *s, const struct ike_transform *t)
 {
 	unsigned i;
 
-	if (t->id != ISAKMP_KEY_IKE || t->unknown_attr || t->dup_attr ||
-	    ike_tr_get(t, IKE_A_AUTH, 0) != IKE_AUTH_PSK)
+	if (t->id != ISAKMP_KEY_IKE || t->unknown_attr || t->dup_attr)
 		return -1;
 	for (i = 0; i < s->n_p1; i++) {
 		const struct ike_p1_prop *p = &s->p1[i];
 
+		if (ike_tr_get(t, IKE_A_AUTH, 0) != (p->auth ? p->auth : IKE_AUTH_PSK))
+			continue;
 		if (ike_tr_get(t, IKE_A_ENC, 0) != p->enc || ike_tr_get(t, IKE_A_HASH,
 									0) != p->hash ||
 		    ike_tr_get(t, IKE_A_GROUP, 0) != p->group)
@@ -292,8 +345,13 @@ static enum ike_status mm_process_4(struct ipsec *s, const struct ike_rx *rx)
 	s->nr_len = no->len;
 	/* RFC 2409 §5: SKEYID from the PSK and both nonces, then d/a/e; Appendix B:
 	 * Ka and the first IV. */
-	r = ike_skeyid_psk(s->p1_md, s->psk, s->psk_len, s->ni, sizeof(s->ni), s->nr, s->nr_len,
-			   &s->keys);
+	s->peer_cr = ike_payloads_count(&rx->pl, ISAKMP_PL_CR) > 0;
+	if (s->cert_auth)
+		r = ike_skeyid_sig(s->p1_md, s->ni, sizeof(s->ni), s->nr, s->nr_len, gxy,
+				   g->secret_len, &s->keys);
+	else
+		r = ike_skeyid_psk(s->p1_md, s->psk, s->psk_len, s->ni, sizeof(s->ni), s->nr,
+				   s->nr_len, &s->keys);
 	if (!r)
 		r = ike_p1_derive(s->p1_md, gxy, g->secret_len, s->icookie, s->rcookie,
 				  ike_p1_key_len(&s->p1_alg), &s->keys);
@@ -309,6 +367,60 @@ static enum ike_status mm_process_4(struct ipsec *s, const struct ike_rx *rx)
 	return IKE_NEED_MORE;
 }
 
+/* Main Mode 6 with signatures: IDir, CERT..., SIG_R. */
+static enum ike_status mm_process_6_sig(struct ipsec *s, const struct ike_rx *rx)
+{
+	const struct ike_pl *id = ike_payloads_find(&rx->pl, ISAKMP_PL_ID, 0);
+	const struct ike_pl *sig = ike_payloads_find(&rx->pl, ISAKMP_PL_SIG, 0);
+	const struct ike_dh_group *g = ike_dh_get_group(s->dh);
+	const uint8_t *der[8];
+	size_t der_len[8];
+	uint8_t want[IKE_HASH_MAX];
+	struct ike_id idr;
+	char msg[400];
+	unsigned i, n = 0;
+	int r;
+
+	for (i = 0; i < rx->pl.n && n < ARRAY_SIZE(der); i++) {
+		const struct ike_pl *p = &rx->pl.pl[i];
+
+		if (p->type == ISAKMP_PL_CERT && p->len > 1 && p->body[0] == IKE_CERT_X509_SIG) {
+			der[n] = p->body + 1;
+			der_len[n++] = p->len - 1;
+		}
+	}
+	if (!id || !sig || ike_id_parse(id->body, id->len, &idr)) {
+		ike_fail(s, WV_FAIL_PROTOCOL,
+			 _("the gateway %s answered our certificate without %s (Main Mode 6)"),
+			 s->gw_str, id ? "a signature (SIG_R)" : "an identity");
+		return IKE_FAILED;
+	}
+	if (!n) {
+		ike_fail(s, WV_FAIL_AUTH,
+			 _("the gateway %s sent no X.509 certificate (Main Mode 6), so it cannot "
+			   "be authenticated against %s"), s->gw_str, IPSEC_SETTING_CA);
+		return IKE_FAILED;
+	}
+	/* HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b) */
+	if (ike_hash_auth(s->p1_md, &s->keys, s->gxr, s->gx_len, ike_dh_public(s->dh), g->pub_len,
+			  s->rcookie, s->icookie, s->sai_b, s->sai_len, id->body, id->len, want)) {
+		ike_fail(s, WV_FAIL_LOCAL, _("cannot compute HASH_R (OpenSSL)"));
+		return IKE_FAILED;
+	}
+	r = ike_cred_verify_peer(s->cred, der, der_len, n, want, s->keys.hlen, sig->body, sig->len,
+				 &idr, s->remote_id, s->gw_name, msg, sizeof(msg));
+	/* the gateway accepted us and holds the SA: our refusal deletes it */
+	s->peer_holds_sa = true;
+	if (r) {
+		ike_fail(s, r == -EINVAL ? WV_FAIL_PROTOCOL : WV_FAIL_AUTH, "%s", msg);
+		return IKE_FAILED;
+	}
+	wv_info(s->log, "IKE", "IKE SA with %s established (%s); the gateway is \"%s\" "
+		"(certificate verified against %s)", s->gw_str, s->p1_name, msg, IPSEC_SETTING_CA);
+	s->authenticated = true;
+	return IKE_SUCCESS;
+}
+
 static enum ike_status mm_process_6(struct ipsec *s, const struct ike_rx *rx)
 {
 	const struct ike_pl *id = ike_payloads_find(&rx->pl, ISAKMP_PL_ID, 0);
@@ -320,6 +432,8 @@ static enum ike_status mm_process_6(struct ipsec *s, const struct ike_rx *rx)
 
 	if (ike_check_error_notify(s, rx))
 		return IKE_FAILED;
+	if (s->cert_auth)
+		return mm_process_6_sig(s, rx);
 	if (!id || !hash || hash->len != s->keys.hlen || ike_id_parse(id->body, id->len, &idr)) {
 		ike_fail(s, WV_FAIL_AUTH,
 			 _("the pre-shared key does not match the gateway's (Main Mode "
@@ -355,7 +469,7 @@ static enum ike_status mm_process_6(struct ipsec *s, const struct ike_rx *rx)
 
 static enum ike_status mm_process(struct ipsec *s, const struct ike_rx *rx)
 {
-	switch (s->state) {
+	switch (s->step) {
 	case IKE_S_MM_SA: return mm_process_2(s, rx);
 	case IKE_S_MM_KE: return mm_process_4(s, rx);
 	case IKE_S_MM_AUTH: return mm_process_6(s, rx);

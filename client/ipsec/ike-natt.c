@@ -162,7 +162,7 @@ static enum ike_status natd_process(struct ipsec *s, const struct ike_rx *rx)
 	unsigned i, n = 0;
 	bool gw_seen = false;
 
-	if (s->state != IKE_S_MM_KE)
+	if (s->step != IKE_S_MM_KE)
 		return IKE_NEED_MORE;
 	if (s->natt == NATT_NONE) {
 		if (s->encap == IPSEC_ENCAP_FORCE)

@@ -278,6 +278,18 @@ static int attr_parse(struct rd *r, struct ike_transform *t)
 		t->unknown_attr = true;
 		return 0;
 	}
+	/* Life type (IPsec 1, IKE 11) then duration (2, 12): a kilobytes pair
+	 * besides a seconds pair is not a duplicate. */
+	if (type == IPSEC_A_LIFE_TYPE || type == IKE_A_LIFE_TYPE) {
+		t->cur_life_type = (uint8_t)MIN(val, 255u);
+		if (val == IKE_LIFE_KB)
+			return 0;
+	} else if ((type == IPSEC_A_LIFE_DURATION || type == IKE_A_LIFE_DURATION) &&
+		   t->cur_life_type == IKE_LIFE_KB) {
+		t->life_kb = val;
+		t->cur_life_type = 0;
+		return 0;
+	}
 	if (t->present & (1u << type))
 		t->dup_attr = true;
 	t->present |= 1u << type;

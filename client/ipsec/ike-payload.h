@@ -78,6 +78,8 @@ enum ike_p1_attr {
 #define IKE_HASH_SHA384   5
 #define IKE_HASH_SHA512   6
 #define IKE_AUTH_PSK      1
+#define IKE_AUTH_RSA_SIG  3
+#define IKE_CERT_X509_SIG 4       /* CERT/CR encoding: X.509 certificate, signature */
 #define IKE_LIFE_SECONDS  1
 #define IKE_LIFE_KB       2
 
@@ -226,6 +228,11 @@ struct ike_transform {
 	uint64_t val[IKE_ATTR_SLOTS];
 	bool unknown_attr;                /* a type above 16, or a TLV longer than 8 octets */
 	bool dup_attr;                    /* the same type twice */
+	/* RFC 2407 §4.5 / RFC 2409 Appendix A: life type and duration come in
+	 * pairs, one pair per type; a kilobytes pair lands here (the seconds
+	 * pair in val[] as any attribute). */
+	uint8_t cur_life_type;            /* parser state */
+	uint64_t life_kb;                 /* 0: no kilobyte limit */
 };
 
 static inline bool ike_tr_has(const struct ike_transform *t, unsigned type)

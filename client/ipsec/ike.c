@@ -53,6 +53,16 @@ enum ike_state ipsec_state(const struct ipsec *s)
 
 void ike_set_state(struct ipsec *s, enum ike_state st, const char *reason)
 {
+	/* Once the tunnel is up the object stays established; the exchanges of
+	 * a rekey move only the step. */
+	if (s->up && st != IKE_S_CLOSED) {
+		if (s->step != st)
+			wv_dbg(s->log, "IKE", "rekey %s -> %s (%s)", ike_state_name(s->step),
+			       ike_state_name(st), reason);
+		s->step = st;
+		return;
+	}
+	s->step = st;
 	if (s->state == st)
 		return;
 	wv_dbg(s->log, "IKE", "IKE SA %s -> %s (%s)", ike_state_name(s->state), ike_state_name(st),
@@ -81,6 +91,7 @@ static void ike_cancel_timers(struct ipsec *s)
 	wv_timer_cancel(s->loop, &s->rtx_timer);
 	wv_timer_cancel(s->loop, &s->keepalive_timer);
 	wv_timer_cancel(s->loop, &s->dpd_timer);
+	ike_rekey_cancel(s);
 }
 
 static void ike_destroy(struct ipsec *s)
@@ -90,9 +101,13 @@ static void ike_destroy(struct ipsec *s)
 	wv_timer_cancel(s->loop, &s->later);
 	esp_sa_free(s->esp_in);
 	esp_sa_free(s->esp_out);
+	ike_rekey_free(s);
 	ike_dh_free(s->dh);
 	ike_dh_free(s->qm_dh);
 	free(s->sai_b);
+	ike_cred_free(s->cred);
+	free(s->remote_id);
+	free(s->gw_name);
 	if (s->psk) {
 		wv_wipe(s->psk, s->psk_len);
 		free(s->psk);
@@ -157,8 +172,26 @@ void ike_send_deletes(struct ipsec *s, bool esp)
 		store_be32(spi, s->spi_in);
 		ike_info_send_delete(s, ISAKMP_PROTO_ESP, spi, 4);
 		s->del_esp_sent = true;
+		/* an SA a rekey replaced and the gateway still holds */
+		if (s->old_in) {
+			store_be32(spi, s->old_spi_in);
+			ike_info_send_delete(s, ISAKMP_PROTO_ESP, spi, 4);
+		}
 	}
-	if (s->authenticated && !s->isakmp_deleted) {
+	/* an ISAKMP SA a running Main Mode is about to replace */
+	if (s->old_p1.valid) {
+		uint8_t cookies[16];
+
+		ike_old_p1_swap(s);
+		if (!s->isakmp_deleted) {
+			memcpy(cookies, s->icookie, 8);
+			memcpy(cookies + 8, s->rcookie, 8);
+			ike_info_send_delete(s, ISAKMP_PROTO_ISAKMP, cookies, 16);
+		}
+		ike_old_p1_swap(s);
+		s->old_p1.valid = false;
+	}
+	if ((s->authenticated || s->peer_holds_sa) && !s->isakmp_deleted) {
 		uint8_t cookies[16];
 
 		memcpy(cookies, s->icookie, 8);
@@ -307,13 +340,26 @@ static void ike_on_retransmit(void *arg)
 		const char *via = s->floated ?
 			_(" (or UDP port 4500 is blocked between us and the gateway)") : "";
 
-		switch (s->state) {
+		switch (s->up ? IKE_S_IDLE : s->step) {
+		case IKE_S_IDLE:
+			ike_fail(s, WV_FAIL_PEER_DEAD,
+				 _("the gateway %s did not answer our rekeying (%s, %u tries)%s"),
+				 s->gw_str, s->step == IKE_S_QM ? "Quick Mode" : "Main Mode",
+				 s->tx_tries, via);
+			break;
 		case IKE_S_MM_SA:
 			ike_fail(s, WV_FAIL_UNREACHABLE,
 				 _("the gateway %s did not answer IKE on UDP %u (%u tries)"),
 				 s->gw_str, s->ike_port, s->tx_tries);
 			break;
 		case IKE_S_MM_AUTH:
+			if (s->cert_auth) {
+				ike_fail(s, WV_FAIL_AUTH,
+					 _("the gateway %s did not answer our certificate "
+					   "(Main Mode message 5, %u tries): it may not accept "
+					   "it or its CA%s"), s->gw_str, s->tx_tries, via);
+				break;
+			}
 			ike_fail(s, WV_FAIL_AUTH,
 				 _("the gateway %s did not answer our encrypted identity "
 				   "(Main Mode message 5, %u tries): the pre-shared key most "
@@ -437,7 +483,9 @@ static void ike_exchange_build_send(struct ipsec *s)
 	}
 	ike_send_msg(s, b.p, b.len, lead == IKE_SUCCESS ? IKE_TX_FINAL : IKE_TX_REQUEST);
 	wv_wipe(mem, sizeof(mem));
-	if (lead == IKE_SUCCESS)
+	if (lead == IKE_SUCCESS && s->up)
+		ike_rekey_p2_done(s, true);
+	else if (lead == IKE_SUCCESS)
 		ike_established(s);
 }
 
@@ -474,8 +522,11 @@ static void ike_exchange_process(struct ipsec *s, const struct ike_rx *rx)
 		ike_exchange_build_send(s);
 		return;
 	}
-	/* Main Mode done: Quick Mode follows at once (RFC 3193 §4). */
-	if (s->tasks[0] == &ike_task_main_mode)
+	/* Main Mode done: Quick Mode follows at once (RFC 3193 §4); a new Main
+	 * Mode under a live tunnel replaces the ISAKMP SA. */
+	if (s->tasks[0] == &ike_task_main_mode && s->up)
+		ike_rekey_p1_done(s);
+	else if (s->tasks[0] == &ike_task_main_mode)
 		ike_exchange_start(s, qm_tasks, ARRAY_SIZE(qm_tasks));
 }
 
@@ -568,7 +619,7 @@ bad:
 	wv_wipe(plain, sizeof(plain));
 	/* Before HASH_R verified, a notification we cannot read was sealed with
 	 * other keys: the gateway derived them from another pre-shared key. */
-	if (s->state == IKE_S_MM_AUTH) {
+	if (s->state == IKE_S_MM_AUTH && !s->up && !s->cert_auth) {
 		ike_fail(s, WV_FAIL_AUTH,
 			 _("the pre-shared key does not match the gateway's (%s answered our "
 			   "identity with a notification we cannot decrypt); check %s"),
@@ -586,17 +637,17 @@ static void ike_input_id_prot(struct ipsec *s, const struct isakmp_hdr *h, const
 	bool enc = h->flags & ISAKMP_FLAG_E;
 	int r;
 
-	if (s->state < IKE_S_MM_SA || s->state > IKE_S_MM_AUTH || !s->tx_outstanding ||
+	if (s->step < IKE_S_MM_SA || s->step > IKE_S_MM_AUTH || !s->tx_outstanding ||
 	    s->tasks[0] != &ike_task_main_mode) {
 		wv_dbg(s->log, "IKE", "ignoring a Main Mode message in state %s",
-		       ike_state_name(s->state));
+		       ike_state_name(s->step));
 		return;
 	}
 	if (h->msgid != 0)
 		return;
 	/* Message 6 is encrypted, 2 and 4 are not (RFC 2409 §5). */
-	if (enc != (s->state == IKE_S_MM_AUTH)) {
-		if (s->state == IKE_S_MM_AUTH)
+	if (enc != (s->step == IKE_S_MM_AUTH)) {
+		if (s->step == IKE_S_MM_AUTH)
 			return;
 		ike_fail(s, WV_FAIL_PROTOCOL,
 			 _("the gateway %s sent an encrypted Main Mode message "
@@ -629,9 +680,63 @@ static void ike_input_id_prot(struct ipsec *s, const struct isakmp_hdr *h, const
 	return;
 wrong_psk:
 	wv_wipe(plain, sizeof(plain));
+	if (s->cert_auth) {
+		ike_fail(s, WV_FAIL_PROTOCOL, _("Main Mode message 6 from %s does not decrypt"),
+			 s->gw_str);
+		return;
+	}
 	ike_fail(s, WV_FAIL_AUTH,
 		 _("the pre-shared key does not match the gateway's (Main Mode message 6 from %s "
 		   "does not decrypt); check %s"), s->gw_str, IPSEC_SETTING_PSK);
+}
+
+/* A Quick Mode the gateway started: message 1 (a new message ID, its IV off
+ * the phase-1 chain) or 3 (the chain of our message 2). */
+static void ike_input_quick_responder(struct ipsec *s, const struct isakmp_hdr *h,
+				      const uint8_t *buf)
+{
+	uint8_t plain[ISAKMP_MSG_MAX], iv[IKE_BLOCK_MAX], iv_next[IKE_BLOCK_MAX];
+	struct ike_rx rx = { .hdr = *h };
+	bool third = s->rqm_waiting && h->msgid == s->rqm_msgid;
+	uint8_t digest[20];
+
+	if (!s->up || s->stopping) {
+		wv_info(s->log, "IKE", "ignoring a Quick Mode exchange the gateway started before "
+			"our IPsec SA is up (message ID %08x)", h->msgid);
+		return;
+	}
+	/* its Quick Mode 1 again: our message 2 got lost */
+	if (third && wv_sha1(buf, h->len, digest) == 0 &&
+	    !memcmp(digest, s->rqm_rx1_hash, sizeof(digest))) {
+		wv_dbg(s->log, "IKE", "the gateway repeated its Quick Mode 1; repeating ours");
+		ike_xmit(s, s->rqm_tx_chan, s->rqm_tx, s->rqm_tx_len);
+		return;
+	}
+	if (third)
+		memcpy(iv, s->rqm_iv, s->p1_block);
+	else if (wv_sha1(buf, h->len, s->rqm_rx1_hash))
+		return;
+	else if (ike_iv_phase2(s->p1_md, s->p1_iv, h->msgid, iv, s->p1_block))
+		return;
+	if (ike_decrypt(s, h, buf, iv, iv_next, plain))
+		goto bad;
+	rx.body = plain;
+	rx.body_len = h->len - ISAKMP_HDR_LEN;
+	if (ike_payloads_parse(h->next, rx.body, rx.body_len, &rx.pl))
+		goto bad;
+	ike_log_msg(s, "received", buf, h->len, rx.body, rx.body_len);
+	s->last_rx_ms = ike_now(s);
+	memcpy(s->rqm_iv, iv_next, s->p1_block);
+	if (third)
+		ike_qm_respond_3(s, &rx);
+	else
+		ike_qm_respond(s, &rx);
+	wv_wipe(plain, sizeof(plain));
+	return;
+bad:
+	wv_wipe(plain, sizeof(plain));
+	wv_dbg(s->log, "IKE", "dropping a Quick Mode message from the gateway that does not "
+	       "decrypt");
 }
 
 static void ike_input_quick(struct ipsec *s, const struct isakmp_hdr *h, const uint8_t *buf)
@@ -642,14 +747,12 @@ static void ike_input_quick(struct ipsec *s, const struct isakmp_hdr *h, const u
 	if (!s->authenticated || !(h->flags & ISAKMP_FLAG_E))
 		return;
 	if (h->msgid != s->qm_msgid) {
-		/* The gateway starting its own Quick Mode (a rekey as initiator):
-		 * we only initiate. */
-		wv_info(s->log, "IKE",
-			"ignoring a Quick Mode exchange the gateway started (message "
-			"ID %08x); winvpn only initiates Quick Mode", h->msgid);
+		/* The gateway starting its own Quick Mode (it rekeys as the
+		 * initiator, as Windows RRAS and strongSwan with rekey=yes do). */
+		ike_input_quick_responder(s, h, buf);
 		return;
 	}
-	if (s->state != IKE_S_QM || !s->tx_outstanding) {
+	if (s->step != IKE_S_QM || !s->tx_outstanding) {
 		/* windows-interop.md §1.4: Windows servers send a fourth Quick Mode
 		 * message (HASH + INITIAL-CONTACT) after HASH(3); ignore it. */
 		wv_dbg(s->log, "IKE", "ignoring a further Quick Mode message (%u octets)", h->len);
@@ -683,7 +786,8 @@ static bool ike_refuses_mm1(struct ipsec *s, const struct isakmp_hdr *h, const u
 	struct ike_payloads ps;
 	unsigned i;
 
-	if (s->state != IKE_S_MM_SA || h->exch != ISAKMP_EXCH_INFO || (h->flags & ISAKMP_FLAG_E) ||
+	if (s->step != IKE_S_MM_SA || s->up || h->exch != ISAKMP_EXCH_INFO ||
+	    (h->flags & ISAKMP_FLAG_E) ||
 	    ike_payloads_parse(h->next, buf + ISAKMP_HDR_LEN, h->len - ISAKMP_HDR_LEN, &ps))
 		return false;
 	for (i = 0; i < ps.n; i++) {
@@ -709,17 +813,39 @@ void ike_input(struct ipsec *s, enum ipsec_chan ch, const uint8_t *buf, size_t l
 		wv_dbg(s->log, "IKE", "dropping a datagram that is not ISAKMP (%zu octets)", len);
 		return;
 	}
-	if (memcmp(h.icookie, s->icookie, 8) != 0 && !ike_refuses_mm1(s, &h, buf))
+	if (s->old_p1.valid && !memcmp(h.icookie, s->old_p1.icookie, 8) &&
+	    !memcmp(h.rcookie, s->old_p1.rcookie, 8)) {
+		/* The ISAKMP SA a running Main Mode replaces: only informational
+		 * messages (DPD, Deletes) still travel on it. */
+		if (h.exch == ISAKMP_EXCH_INFO) {
+			ike_old_p1_swap(s);
+			ike_input_info(s, &h, buf);
+			if (!ike_gone(s)) {
+				ike_old_p1_swap(s);
+				if (s->old_p1.deleted)
+					s->old_p1.valid = false;
+			}
+		}
 		return;
+	}
+	if (memcmp(h.icookie, s->icookie, 8) != 0 && !ike_refuses_mm1(s, &h, buf)) {
+		static const uint8_t zero[8];
+
+		if (s->up && h.exch == ISAKMP_EXCH_ID_PROT && !memcmp(h.rcookie, zero, 8))
+			wv_info(s->log, "IKE", "the gateway %s started a new Main Mode (it "
+				"rekeys the IKE SA itself); winvpn does not answer it and "
+				"rekeys the IKE SA as the initiator", s->gw_str);
+		return;
+	}
 	/* The responder's cookie arrives with Main Mode 2; any other is not ours.
 	 * A notification refusing Main Mode 1 may carry a cookie or none. */
-	if (s->state == IKE_S_MM_SA && h.exch == ISAKMP_EXCH_ID_PROT) {
+	if (s->step == IKE_S_MM_SA && h.exch == ISAKMP_EXCH_ID_PROT) {
 		static const uint8_t zero[8];
 
 		if (memcmp(h.rcookie, zero, 8) == 0)
 			return;
 		memcpy(s->rcookie, h.rcookie, 8);
-	} else if (s->state != IKE_S_MM_SA && memcmp(h.rcookie, s->rcookie, 8) != 0) {
+	} else if (s->step != IKE_S_MM_SA && memcmp(h.rcookie, s->rcookie, 8) != 0) {
 		return;
 	}
 	wv_log_hex(s->log, "IKE", "received", buf, h.len);
@@ -764,6 +890,13 @@ static void ike_esp_input(struct ipsec *s, struct pkt *p)
 		return;
 	}
 	r = esp_decap(s->esp_in, p, &nh);
+	/* during a rekey's overlap the replaced SA still receives; and the
+	 * gateway that started a Quick Mode may send on the new SA before its
+	 * message 3 reaches us (strongSwan installs it first) */
+	if (r == ESP_E_SPI && s->old_in)
+		r = esp_decap(s->old_in, p, &nh);
+	if (r == ESP_E_SPI && s->rqm_waiting && s->rqm_in)
+		r = esp_decap(s->rqm_in, p, &nh);
 	if (r) {
 		if (r == ESP_E_ICV || r == ESP_E_SPI)
 			wv_dbg(s->log, "ESP", "dropping an ESP packet: %s",
@@ -1063,8 +1196,8 @@ void ike_established(struct ipsec *s)
 	if (s->use_udp_esp)
 		ike_keepalive_start(s);
 	ike_dpd_start(s);
-	wv_info(s->log, "IKE", "rekeying is not implemented yet: the tunnel lasts as long as the "
-		"gateway keeps the IPsec SA (%u s offered)", s->esp_life_got);
+	s->up = true;
+	ike_rekey_start(s);
 	if (s->ev.up)
 		s->ev.up(s->arg);
 }
@@ -1105,11 +1238,11 @@ struct ipsec *ipsec_new(struct wv_loop *loop, const struct wv_log *log,
 			char **err)
 {
 	struct ipsec *s;
-	char msg[256];
+	char msg[512];
 
 	if (err)
 		*err = NULL;
-	if (!cfg->psk || !*cfg->psk) {
+	if (!cfg->cert_auth && (!cfg->psk || !*cfg->psk)) {
 		if (err)
 			*err = xstrdup(_("L2TP/IPsec needs a pre-shared key "
 					 "(" IPSEC_SETTING_PSK ")"));
@@ -1146,17 +1279,44 @@ struct ipsec *ipsec_new(struct wv_loop *loop, const struct wv_log *log,
 		free(s);
 		return NULL;
 	}
-	s->psk_len = strlen(cfg->psk);
-	s->psk = xstrdup(cfg->psk);
-	if (!s->psk) {
-		free(s);
-		goto nomem;
+	if (cfg->cert_auth) {
+		unsigned i;
+
+		s->cert_auth = true;
+		s->cred = ike_cred_load(cfg->cert, cfg->key, cfg->cert_pass, cfg->ca, msg,
+					sizeof(msg));
+		if (!s->cred) {
+			if (err)
+				*err = xstrdup(msg);
+			free(s);
+			return NULL;
+		}
+		/* Windows' certificate proposals: the same ciphers, RSA signatures */
+		for (i = 0; i < s->n_p1; i++)
+			s->p1[i].auth = IKE_AUTH_RSA_SIG;
+		s->remote_id = xstrdup(cfg->remote_id ? cfg->remote_id : "");
+		s->gw_name = xstrdup(cfg->gateway_name ? cfg->gateway_name : "");
+		if (!s->remote_id || !s->gw_name) {
+			ike_cred_free(s->cred);
+			free(s->remote_id);
+			free(s->gw_name);
+			free(s);
+			goto nomem;
+		}
+	} else {
+		s->psk_len = strlen(cfg->psk);
+		s->psk = xstrdup(cfg->psk);
+		if (!s->psk) {
+			free(s);
+			goto nomem;
+		}
 	}
 	s->p1_sel = s->p2_sel = -1;
 	wv_timer_init(&s->rtx_timer, ike_on_retransmit, s);
 	wv_timer_init(&s->later, ike_on_later, s);
 	ike_natt_init(s);
 	ike_info_init(s);
+	ike_rekey_init(s);
 	return s;
 nomem:
 	if (err)
@@ -1263,6 +1423,7 @@ int ipsec_send(struct ipsec *s, struct pkt *p)
 	ch = s->use_udp_esp ? IPSEC_CH_NATT : IPSEC_CH_ESP;
 	r = ike_xmit(s, ch, p->data, p->len);
 	pkt_free(p);
+	ike_rekey_volume(s);
 	return r;
 }
 

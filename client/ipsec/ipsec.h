@@ -1,7 +1,10 @@
 /* ipsec.h -- the IPsec half of L2TP/IPsec (RFC 3193), initiator side, in
- * userspace: IKEv1 Main Mode with a pre-shared key, Quick Mode for a
- * transport-mode ESP SA that protects UDP 1701 <-> 1701, NAT traversal
- * (RFC 3947/3948) and ESP itself (esp.h).  Internal; used by the session.
+ * userspace: IKEv1 Main Mode with a pre-shared key or RSA signatures
+ * (machine certificate), Quick Mode for a transport-mode ESP SA that
+ * protects UDP 1701 <-> 1701, NAT traversal (RFC 3947/3948), rekeying of
+ * both phases (ours before the lifetimes run out, and answering a Quick
+ * Mode the gateway starts) and ESP itself (esp.h).  Internal; used by the
+ * session.
  *
  * Life of an ipsec object:
  *
@@ -39,6 +42,8 @@ struct pkt;
 #define IPSEC_SETTING_ESP   "ipsec-esp"
 #define IPSEC_SETTING_PSK   "ipsec-psk"
 #define IPSEC_SETTING_ENCAP "ipsec-forceencaps"
+#define IPSEC_SETTING_CA    "machine-ca"
+#define IPSEC_SETTING_RID   "ipsec-remote-id"
 
 /* Windows 10/11's L2TP/IPsec proposals without the ECP groups
  * (windows-interop.md §1.3, §1.4): SoftEther refuses ECP. */
@@ -54,7 +59,17 @@ enum ipsec_encap {
 struct ipsec_config {
 	struct in_addr gateway;
 	struct in_addr local;         /* 0.0.0.0: the address routing picks */
-	const char *psk;              /* required; copied, wiped on free; never logged */
+	const char *psk;              /* required without cert_auth; copied, wiped on free;
+				       * never logged */
+	/* machine-auth-type=tls: Main Mode with RSA signatures (RFC 2409 §5.1) */
+	bool cert_auth;
+	const char *cert;             /* machine-cert: PEM, or PKCS#12 with key and chain */
+	const char *key;              /* machine-key: PEM (may be encrypted); NULL: in cert */
+	const char *cert_pass;        /* machine-certpass (secret; used, not kept) */
+	const char *ca;               /* machine-ca: PEM, the gateway's CA */
+	const char *remote_id;        /* ipsec-remote-id: DN, host name or address */
+	const char *gateway_name;     /* the gateway as the user typed it (Windows checks
+				       * the certificate names it) */
 	const char *ike;              /* Main Mode proposals, NULL/"": IPSEC_DEFAULT_IKE */
 	const char *esp;              /* Quick Mode proposals ("-modpN" = PFS), NULL/"": default */
 	enum ipsec_encap encap;

@@ -11,6 +11,8 @@ client_libwinvpn_a_SOURCES += \
 	%reldir%/ike-quick-mode.c \
 	%reldir%/ike-natt.c \
 	%reldir%/ike-info.c \
+	%reldir%/ike-rekey.c \
+	%reldir%/ike-cert.c \
 	%reldir%/ike-proposal.c
 
 # Unit tests on RFC vectors and known answers, and the in-process exchange

@@ -17,10 +17,14 @@
  *
  * Gateway quirks:
  * - SoftEther answers our StopCCN with its own StopCCN (result 0, error
- *   1536): it counts as the acknowledgement.  It sends HELLO every 8.8 s on an
- *   idle tunnel: acknowledged like anything else.  It wedges when a tunnel is
- *   torn down before SCCCN, so a stop during SCCRQ waits for the SCCRP and
- *   sends SCCCN before StopCCN.
+ *   1536): it counts as the acknowledgement.  When its CDN (its answer to
+ *   ours) acknowledged our StopCCN first, its StopCCN follows: we linger up
+ *   to L2TP_LINGER_MS to acknowledge it (unacknowledged, it is sent again
+ *   for 2.5 s, into the next connection from this address, whose PPP then
+ *   stalls).  It sends HELLO every 8.8 s on an idle tunnel: acknowledged
+ *   like anything else.  It wedges when a tunnel is torn down before SCCCN,
+ *   so a stop during SCCRQ waits for the SCCRP and sends SCCCN before
+ *   StopCCN.
  * - xl2tpd and SoftEther acknowledge the ICCN with a ZLB and only then start
  *   their PPP (xl2tpd forks pppd, which attaches to the kernel session): a
  *   frame we sent at once would be lost.  So after the ack we wait for the
@@ -110,6 +114,9 @@ struct l2tp_ctrl {
 	bool dying;
 
 	bool stop_acked;                  /* our StopCCN is acknowledged */
+	bool rx_zlb;                      /* the datagram being handled is a ZLB */
+	bool stop_ack_zlb;                /* ... and it was by a ZLB */
+	bool lingering;                   /* waiting for the gateway's own StopCCN */
 	bool stopping;                    /* stop() called */
 	enum wv_fail stop_why;            /* what down() reports after StopCCN */
 	char stop_msg[256];
@@ -442,8 +449,10 @@ static void ctrl_acked(struct l2tp_ctrl *c, uint16_t nr)
 		return;
 	/* down() only after the message that acked it is handled and
 	 * acknowledged in turn (SoftEther's own StopCCN carries the ack). */
-	if (stopccn && c->tstate == L2TP_T_STOPPING)
+	if (stopccn && c->tstate == L2TP_T_STOPPING) {
 		c->stop_acked = true;
+		c->stop_ack_zlb = c->rx_zlb;
+	}
 	if (iccn && c->sstate == L2TP_S_WAIT_ACK) {
 		if (c->ppp_waits_for_us) {
 			ctrl_session_up(c, "ICCN acknowledged");
@@ -586,7 +595,10 @@ static void ctrl_on_stop_timer(void *arg)
 
 	ctrl_enter(c);
 	if (!ctrl_gone(c)) {
-		if (c->tstate == L2TP_T_STOPPING)
+		if (c->lingering)
+			wv_dbg(c->log, "L2TP", "no StopCCN from the gateway within %u ms; closing",
+			       L2TP_LINGER_MS);
+		else if (c->tstate == L2TP_T_STOPPING)
 			wv_dbg(c->log, "L2TP", "no acknowledgement of our StopCCN within %u ms; "
 			       "closing anyway", L2TP_STOP_MS);
 		else
@@ -1002,10 +1014,11 @@ static void ctrl_receive(struct l2tp_ctrl *c, struct pkt *p)
 	c->heard = true;
 	if (c->tstate == L2TP_T_ESTABLISHED)
 		wv_timer_arm(c->loop, &c->hello_timer, L2TP_HELLO_MS);
+	c->rx_zlb = (size_t)hl == mlen;
 	ctrl_acked(c, h.nr);
 	if (ctrl_gone(c))
 		goto drop;
-	if ((size_t)hl == mlen) {
+	if (c->rx_zlb) {
 		c->st.rx_zlbs++;
 		wv_trace(c->log, "L2TP", "received ZLB (Ns %u, Nr %u)", h.ns, h.nr);
 		goto drop;
@@ -1052,8 +1065,18 @@ void l2tp_ctrl_input(struct l2tp_ctrl *c, struct pkt *p)
 	 * carried the new Nr (§5.8). */
 	if (!ctrl_gone(c) && c->peer_tunnel_id && (c->nr != c->nr_sent || c->ack_due))
 		ctrl_send_zlb(c);
-	if (!ctrl_gone(c) && c->stop_acked)
-		ctrl_down(c, c->stop_why, "%s", c->stop_msg);
+	if (!ctrl_gone(c) && c->stop_acked && !c->lingering) {
+		if (c->stop_ack_zlb) {
+			ctrl_down(c, c->stop_why, "%s", c->stop_msg);
+		} else {
+			/* A message acknowledged it: a StopCCN of the gateway's own
+			 * may follow (SoftEther); acknowledge that too. */
+			wv_dbg(c->log, "L2TP", "our StopCCN is acknowledged; waiting up to %u ms "
+			       "for the gateway's own StopCCN", L2TP_LINGER_MS);
+			c->lingering = true;
+			wv_timer_arm(c->loop, &c->stop_timer, L2TP_LINGER_MS);
+		}
+	}
 out:
 	ctrl_leave(c);
 }

@@ -276,6 +276,10 @@ enum l2tp_session_state {
 #define L2TP_TXQ            16      /* control messages unacknowledged or waiting */
 #define L2TP_HELLO_MS       60000
 #define L2TP_STOP_MS        3000    /* an orderly stop waits this long for the ack */
+/* Our StopCCN acknowledged by a message (not a ZLB): the gateway still talks
+ * and may send a StopCCN of its own (SoftEther does, after its CDN); we stay
+ * this long to acknowledge it. */
+#define L2TP_LINGER_MS      1000
 /* After the ICCN's ack, how long we wait for the gateway's first PPP frame
  * before sending ours: xl2tpd acks, then starts pppd, and a frame that comes
  * before pppd is attached is lost (3 s until PPP sends it again). */

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "rd.h"
 #include "auth-methods.h"
+#include "eap.h"
 #include "mschap.h"
 
 /* RFC 1994 §4 codes */
@@ -75,7 +76,10 @@ static bool mppe_required(const struct ppp_config *cfg)
 bool auth_acceptable(const struct ppp_config *cfg, uint16_t proto, uint8_t algo)
 {
 	/* MPPE's keys come from MS-CHAP (RFC 3079): with PAP or CHAP-MD5 a
-	 * required MPPE could never start, so do not agree to them. */
+	 * required MPPE could never start, so do not agree to them.  A user
+	 * certificate (user-auth-type=tls) is only good for EAP-TLS. */
+	if (cfg->eap_tls)
+		return proto == PPP_EAP && !cfg->refuse_eap;
 	switch (proto) {
 	case PPP_PAP:
 		return !cfg->refuse_pap && !mppe_required(cfg);
@@ -91,8 +95,9 @@ bool auth_acceptable(const struct ppp_config *cfg, uint16_t proto, uint8_t algo)
 			return false;
 		}
 	case PPP_EAP:
-		/* Not implemented yet; refuse_eap will matter when it is. */
-		return false;
+		/* eap.c picks the EAP type; MD5 is declined there when MPPE
+		 * is required, MSCHAPv2 and TLS give keys. */
+		return !cfg->refuse_eap;
 	default:
 		return false;
 	}
@@ -108,6 +113,7 @@ bool auth_preferred(const struct ppp_config *cfg, uint16_t *proto, uint8_t *algo
 		{ PPP_CHAP, CHAP_MSCHAPV2 },
 		{ PPP_CHAP, CHAP_MSCHAP },
 		{ PPP_CHAP, CHAP_MD5 },
+		{ PPP_EAP, 0 },
 		{ PPP_PAP, 0 },
 	};
 	size_t i;
@@ -185,6 +191,8 @@ struct auth_client *auth_client_new(struct ppp *ppp, uint16_t proto, uint8_t alg
 {
 	if (proto == PPP_PAP)
 		return pap_client_new(ppp);
+	if (proto == PPP_EAP)
+		return eap_client_new(ppp);
 	if (proto == PPP_CHAP &&
 	    (algo == CHAP_MD5 || algo == CHAP_MSCHAP || algo == CHAP_MSCHAPV2))
 		return chap_client_new(ppp, algo);

@@ -48,6 +48,9 @@
  *   noisy, so they are dropped (lcp_extcode()).
  * - SoftEther's PPP server Configure-Rejects Magic-Number: we stop sending it
  *   and send 0 in Echo packets (lcp_rejci(), lcp_our_magic()).
+ * - SoftEther 5.01 asks for EAP but can only do EAP-TLS and is stuck after
+ *   an EAP Nak: with a password, its EAP request (recognised by having no
+ *   Magic-Number) is Nak'ed once for MS-CHAPv2 (lcp_req_auth()).
  * - RRAS walks down its authentication list when we Nak; pppd and SoftEther
  *   keep asking for the same method when they have no other.  A method we
  *   Nak'ed coming back in a new request therefore ends the negotiation with
@@ -129,7 +132,7 @@ static bool lcp_auth_preferred(const struct ppp_config *cfg, uint16_t *proto, ui
 }
 
 /* The setting that refuses a known method, NULL if none does. */
-static const char *lcp_auth_refuse_key(const struct ppp_config *cfg, uint16_t proto, uint8_t algo)
+const char *lcp_auth_refuse_key(const struct ppp_config *cfg, uint16_t proto, uint8_t algo)
 {
 	if (proto == PPP_PAP && cfg->refuse_pap)
 		return "refuse-pap";
@@ -161,9 +164,22 @@ static const char *lcp_auth_name(uint16_t proto, uint8_t algo, char *buf, size_t
 	return buf;
 }
 
-/* The peer asks us to authenticate with proto/algo (RFC 1661 §6.2). */
+/* Does a Configure-Request carry an option of this type? */
+static bool lcp_req_has(const uint8_t *buf, size_t len, uint8_t type)
+{
+	struct rd r = rd_init(buf, len);
+	struct fsm_opt o;
+
+	while (fsm_opt_next(&r, &o) > 0)
+		if (o.type == type)
+			return true;
+	return false;
+}
+
+/* The peer asks us to authenticate with proto/algo (RFC 1661 §6.2).
+ * req_magic: its request carries a Magic-Number (SoftEther's does not). */
 static void lcp_req_auth(struct fsm *f, const struct fsm_opt *o, struct fsm_reply *rep,
-			 struct lcp_opts *his)
+			 struct lcp_opts *his, bool req_magic)
 {
 	struct ppp *ppp = lcp_ppp(f);
 	struct lcp *l = &ppp->lcp;
@@ -182,13 +198,6 @@ static void lcp_req_auth(struct fsm *f, const struct fsm_opt *o, struct fsm_repl
 		if (proto == PPP_CHAP)
 			algo = o->vlen == 3 ? o->val[2] : 0;
 	}
-	if (lcp_auth_ok(cfg, proto, algo)) {
-		his->auth = true;
-		his->auth_proto = proto;
-		his->auth_algo = algo;
-		return;
-	}
-
 	name = lcp_auth_name(proto, algo, nbuf, sizeof(nbuf));
 	for (i = 0; i < l->n_refused; i++)
 		if (l->refused[i].proto == proto && l->refused[i].algo == algo)
@@ -201,6 +210,36 @@ static void lcp_req_auth(struct fsm *f, const struct fsm_opt *o, struct fsm_repl
 	 * the peer to drop authentication: end with the sentence instead. */
 	if (rep->reject_if_disagree)
 		again = true;
+
+	if (lcp_auth_ok(cfg, proto, algo)) {
+		/* SoftEther 5.01 (a request without Magic-Number) asks for EAP,
+		 * then only EAP-TLS, and cannot fall back to MS-CHAPv2 after an
+		 * EAP Nak (it Protocol-Rejects the Nak, renegotiates LCP and never
+		 * sends the Challenge); an LCP Nak makes it switch at once.  So,
+		 * with a password, Nak it once for the preferred method and take
+		 * EAP if the gateway insists.  pppd's require-eap must not get
+		 * that Nak: it drops authentication and hangs up. */
+		if (proto == PPP_EAP && !cfg->eap_tls && !again && !req_magic &&
+		    lcp_auth_preferred(cfg, &pp, &pa) && pp != PPP_EAP) {
+			if (i == l->n_refused && l->n_refused < LCP_MAX_REFUSED) {
+				l->refused[l->n_refused].proto = proto;
+				l->refused[l->n_refused].algo = algo;
+				l->n_refused++;
+			}
+			store_be16(nak, pp);
+			nak[2] = pa;
+			wv_info(ppp->log, "LCP", "the gateway asks for EAP; asking for %s first "
+				"(EAP if the gateway insists)", auth_method_name(pp, pa));
+			l->auth_nak_id = f->rid;
+			fsm_reply_nak(rep, o, nak, pp == PPP_CHAP ? 3 : 2);
+			return;
+		}
+		his->auth = true;
+		his->auth_proto = proto;
+		his->auth_algo = algo;
+		return;
+	}
+
 	if (!again && lcp_auth_preferred(cfg, &pp, &pa)) {
 		if (i == l->n_refused && l->n_refused < LCP_MAX_REFUSED) {
 			l->refused[l->n_refused].proto = proto;
@@ -426,7 +465,7 @@ static int lcp_reqci(struct fsm *f, const uint8_t *buf, size_t len, struct fsm_r
 			his.accm_val = load_be32(o.val);
 			break;
 		case LCP_AUTH:
-			lcp_req_auth(f, &o, rep, &his);
+			lcp_req_auth(f, &o, rep, &his, lcp_req_has(buf, len, LCP_MAGIC));
 			break;
 		case LCP_MAGIC: {
 			uint32_t m;

@@ -5,6 +5,7 @@
  * UTF-16 password, its hashes, digests, DES keys -- is wiped before return. */
 #include "wv.h"
 
+#include <stdio.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -450,4 +451,82 @@ int mschapv1_client_compute(const uint8_t challenge[MSCHAP_V1_CHALLENGE_LEN],
 			wv_wipe(keys, sizeof(*keys));
 	}
 	return ret;
+}
+
+/* ---- Failure messages ---- */
+
+static const struct {
+	long code;
+	const char *text;
+} mschap_errors[] = {
+	/* Windows RAS error codes (RFC 2759 §6) */
+	{ 646, N_("the account is not allowed to log on at this time of day "
+		  "(restricted logon hours)") },
+	{ 647, N_("the account is disabled") },
+	{ 648, N_("the password has expired; change it (for example by logging on to Windows) "
+		  "and try again") },
+	{ 649, N_("the account has no permission to dial in (its network access permission on the "
+		  "server)") },
+	{ 691, N_("the server rejected the user name or password") },
+	{ 709, N_("the server reported an error while changing the password") },
+};
+
+void mschap_failure_sentence(const uint8_t *msg, size_t len, const char *method, char *out,
+			     size_t size)
+{
+	struct rd r = rd_init(msg, len);
+	const uint8_t *text = NULL;
+	size_t text_len = 0, i;
+	const char *desc = NULL;
+	char said[200], head[300];
+	long error = -1;
+
+	/* "E=eeeeeeeeee R=r C=cccc V=vvvvvvvvvv M=<msg>": keys are one letter
+	 * and '='; the M= text runs to the end. */
+	while (rd_left(&r) >= 2) {
+		uint8_t key = r.p[0];
+		long v = 0;
+		int digits = 0;
+
+		if (key == ' ' || r.p[1] != '=') {
+			rd_skip(&r, 1);
+			continue;
+		}
+		rd_skip(&r, 2);
+		if (key == 'M') {
+			text = r.p;
+			text_len = rd_left(&r);
+			break;
+		}
+		while (rd_left(&r) && r.p[0] != ' ') {
+			uint8_t ch = rd_u8(&r);
+			if (ch >= '0' && ch <= '9' && digits < 9) {
+				v = v * 10 + (ch - '0');
+				digits++;
+			}
+		}
+		if (key == 'E' && digits)
+			error = v;
+	}
+	if (error < 0 && !text) {
+		text = msg;
+		text_len = len;
+	}
+	for (i = 0; i < ARRAY_SIZE(mschap_errors); i++)
+		if (mschap_errors[i].code == error)
+			desc = _(mschap_errors[i].text);
+	if (error >= 0)
+		snprintf(head, sizeof(head), _("%s (%s error %ld)"),
+			 desc ? desc : _("the server refused the authentication"), method, error);
+	else
+		snprintf(head, sizeof(head), "%s (%s)",
+			 _("the server rejected the user name or password"), method);
+	/* printable ASCII only, cut to fit */
+	for (i = 0; i < text_len && i + 1 < sizeof(said); i++)
+		said[i] = (text[i] >= 0x20 && text[i] < 0x7f) ? (char)text[i] : '?';
+	said[i] = '\0';
+	if (*said)
+		snprintf(out, size, _("%s; the server said: \"%s\""), head, said);
+	else
+		snprintf(out, size, "%s", head);
 }

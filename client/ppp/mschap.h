@@ -99,4 +99,12 @@ int mschapv1_client_compute(const uint8_t challenge[MSCHAP_V1_CHALLENGE_LEN],
 			    const char *password, uint8_t nt_response[MSCHAP_NT_RESPONSE_LEN],
 			    struct mppe_keys *keys);
 
+/* ---- Failure messages ---- */
+
+/* A sentence for an MS-CHAP Failure message (RFC 2759 §6: "E=691 R=0 C=...
+ * V=3 M=text"), naming method ("EAP-MSCHAPv2"): the Windows error's meaning,
+ * its number and the server's M= text, sanitized. */
+void mschap_failure_sentence(const uint8_t *msg, size_t len, const char *method, char *out,
+			     size_t size);
+
 #endif

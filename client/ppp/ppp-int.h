@@ -19,6 +19,7 @@
 #include "fsm.h"
 #include "mppe.h"
 #include "loop.h"
+#include "log.h"
 
 #define PPP_DEFAULT_MRU   1500   /* RFC 1661 §6.1, when the peer says nothing */
 #define PPP_WINDOWS_MRU   1400   /* what Windows asks for; our default */
@@ -80,6 +81,19 @@ struct ipcp {
 	bool finished;             /* ended (timeout, reject) after being opened */
 };
 
+/* IPV6CP (RFC 5072): the interface identifiers of both ends */
+struct ipv6cp {
+	struct fsm fsm;
+	bool want_id;              /* Interface-Identifier still in our request */
+	bool rejected;             /* the gateway refused identifiers: IPv4 only */
+	bool finished;             /* ended (rejected, timeout, Protocol-Reject) */
+	bool have_peer_id;
+	uint8_t our_id[8], peer_id[8];
+	/* The automaton's log for IPV6CP: its INFO lines ("the peer rejected
+	 * the protocol") become DEBUG, IPv6 being optional. */
+	struct wv_log quiet_log;
+};
+
 struct ccp {
 	struct fsm fsm;
 	uint32_t allowed;          /* strength bits the settings allow (S, L) */
@@ -110,6 +124,8 @@ struct ppp {
 	struct lcp lcp;
 	struct ipcp ipcp;
 	struct ccp ccp;
+	struct ipv6cp ipv6cp;
+	bool ip6_reported;         /* ev.ip6_up was called for this IPV6CP opening */
 
 	struct auth_client *auth;
 	bool auth_active;          /* auth is the current method's client */
@@ -175,10 +191,19 @@ void lcp_input(struct ppp *ppp, const uint8_t *buf, size_t len);
 void lcp_got_life(struct ppp *ppp);
 void lcp_send_protrej(struct ppp *ppp, uint16_t proto, const uint8_t *info, size_t len);
 void lcp_stop_echo(struct ppp *ppp);
+/* The setting that refuses a known authentication method ("refuse-eap"), or NULL. */
+const char *lcp_auth_refuse_key(const struct ppp_config *cfg, uint16_t proto, uint8_t algo);
 
 /* ---- ipcp.c ---- */
 void ipcp_init(struct ppp *ppp);
 void ipcp_input(struct ppp *ppp, const uint8_t *buf, size_t len);
+
+/* ---- ipv6cp.c ---- */
+void ipv6cp_init(struct ppp *ppp);
+void ipv6cp_input(struct ppp *ppp, const uint8_t *buf, size_t len);
+/* The gateway Protocol-Rejected IPV6CP: IPv4 only, quietly. */
+void ipv6cp_protrej(struct ppp *ppp);
+bool ipv6cp_opened(const struct ppp *ppp);
 
 /* ---- ccp.c ---- */
 void ccp_init(struct ppp *ppp);

@@ -2,8 +2,9 @@
  * authentication hand-off, MPPE on the data path, and how the session ends.
  *
  * Phases: Dead -> Establish (LCP) -> Authenticate (the method the gateway
- * asked for) -> Network (CCP when MPPE is possible, IPCP) -> Running (IPv4
- * reported to the session) -> Terminate -> Dead.  Protocols are rows of
+ * asked for) -> Network (CCP when MPPE is possible, IPCP, IPV6CP when
+ * ipv6=yes) -> Running (IPv4 reported to the session; IPv6 too once IPV6CP
+ * is open) -> Terminate -> Dead.  Protocols are rows of
  * ppp_protos[]; there is no other place that knows which exist. */
 #include "wv.h"
 
@@ -115,6 +116,7 @@ static void ppp_stop_timers(struct ppp *ppp)
 	wv_timer_cancel(ppp->loop, &ppp->lcp.fsm.timer);
 	wv_timer_cancel(ppp->loop, &ppp->ipcp.fsm.timer);
 	wv_timer_cancel(ppp->loop, &ppp->ccp.fsm.timer);
+	wv_timer_cancel(ppp->loop, &ppp->ipv6cp.fsm.timer);
 	lcp_stop_echo(ppp);
 }
 
@@ -251,6 +253,13 @@ static void ppp_enter_network(struct ppp *ppp, const char *reason)
 	ppp->ipcp.finished = false;
 	fsm_open(&ppp->ipcp.fsm);
 	fsm_lowerup(&ppp->ipcp.fsm);
+	/* IPv6 alongside IPv4 (RFC 5072); its failure never touches IPv4 */
+	if (cfg->ipv6) {
+		ppp->ipv6cp.finished = false;
+		ppp->ipv6cp.rejected = false;
+		fsm_open(&ppp->ipv6cp.fsm);
+		fsm_lowerup(&ppp->ipv6cp.fsm);
+	}
 }
 
 static void ppp_auth_timeout(void *arg)
@@ -304,6 +313,8 @@ void ppp_lcp_down(struct ppp *ppp)
 	fsm_close(&ppp->ccp.fsm, "");
 	fsm_lowerdown(&ppp->ipcp.fsm);
 	fsm_close(&ppp->ipcp.fsm, "");
+	fsm_lowerdown(&ppp->ipv6cp.fsm);
+	fsm_close(&ppp->ipv6cp.fsm, "");
 	ppp->mppe_up = false;
 	mppe_dir_clear(&ppp->mppe_tx);
 	mppe_dir_clear(&ppp->mppe_rx);
@@ -339,6 +350,17 @@ void ppp_peer_terminated(struct ppp *ppp, const char *text)
 	if (ph == PPP_PHASE_RUNNING || ppp->ip4_reported) {
 		why = WV_FAIL_PEER_DEAD;
 		snprintf(msg, sizeof(msg), _("the gateway closed the connection%s"), said);
+	} else if (ph == PPP_PHASE_NETWORK && !ppp->auth_proto && ppp->lcp.n_refused &&
+		   lcp_auth_refuse_key(&ppp->cfg, ppp->lcp.refused[0].proto,
+				       ppp->lcp.refused[0].algo)) {
+		/* pppd answers our Nak by dropping authentication, then hangs up
+		 * ("peer refused to authenticate"): say which setting did it. */
+		why = WV_FAIL_PROPOSAL;
+		snprintf(msg, sizeof(msg),
+			 _("the gateway requires %s, which the settings refuse (%s)%s"),
+			 ppp_method_name(ppp->lcp.refused[0].proto, ppp->lcp.refused[0].algo),
+			 lcp_auth_refuse_key(&ppp->cfg, ppp->lcp.refused[0].proto,
+					     ppp->lcp.refused[0].algo), said);
 	} else if (ph == PPP_PHASE_NETWORK && ppp->ccp.mismatch_msg[0]) {
 		why = WV_FAIL_PROPOSAL;
 		snprintf(msg, sizeof(msg), "%s%s", ppp->ccp.mismatch_msg, said);
@@ -393,15 +415,17 @@ void ppp_protocol_rejected(struct ppp *ppp, uint16_t proto)
 		ppp_fail(ppp, WV_FAIL_PROTOCOL, _("the gateway refused IPv4 (it rejected IPCP)"));
 		return;
 	case PPP_IPV6CP:
+		ipv6cp_protrej(ppp);     /* IPv4 only, quietly */
+		return;
 	case PPP_IPV6:
-		return;     /* we never send them; a stale reject is harmless */
+		return;     /* IPV6CP's end follows, or already came */
 	default:
 		wv_info(ppp->log, "LCP", "the gateway rejected protocol 0x%04x", proto);
 		return;
 	}
 }
 
-void ppp_ncp_changed(struct ppp *ppp)
+static void ppp_ncp_changed_ip4(struct ppp *ppp)
 {
 	struct ipcp *ip = &ppp->ipcp;
 	struct ccp *c = &ppp->ccp;
@@ -499,6 +523,32 @@ void ppp_ncp_changed(struct ppp *ppp)
 		ppp->ev.ip4_up(ppp->arg, &ppp->ip4);
 }
 
+/* IPv6 is reported once the tunnel carries IPv4 (Running) and IPV6CP is
+ * open; IPV6CP going down again is reported too. */
+static void ppp_ip6_check(struct ppp *ppp)
+{
+	bool open = ipv6cp_opened(ppp) && !ppp->closing;
+	struct ppp_ip6 c;
+
+	if (open && !ppp->ip6_reported && ppp->phase == PPP_PHASE_RUNNING) {
+		ppp->ip6_reported = true;
+		memcpy(c.local_id, ppp->ipv6cp.our_id, 8);
+		memcpy(c.peer_id, ppp->ipv6cp.peer_id, 8);
+		if (ppp->ev.ip6_up)
+			ppp->ev.ip6_up(ppp->arg, &c);
+	} else if (!open && ppp->ip6_reported) {
+		ppp->ip6_reported = false;
+		if (ppp->ev.ip6_down)
+			ppp->ev.ip6_down(ppp->arg);
+	}
+}
+
+void ppp_ncp_changed(struct ppp *ppp)
+{
+	ppp_ncp_changed_ip4(ppp);
+	ppp_ip6_check(ppp);
+}
+
 /* ---- for the authentication methods (auth.h) ----------------------------------- */
 
 const struct ppp_config *ppp_config(const struct ppp *ppp)
@@ -586,6 +636,16 @@ static void ppp_ipcp_input(struct ppp *ppp, uint16_t proto, const uint8_t *buf, 
 	ipcp_input(ppp, buf, len);
 }
 
+static void ppp_ipv6cp_input(struct ppp *ppp, uint16_t proto, const uint8_t *buf, size_t len)
+{
+	/* ipv6=no: the gateway learns at once that we speak no IPv6 */
+	if (!ppp->cfg.ipv6) {
+		lcp_send_protrej(ppp, proto, buf, len);
+		return;
+	}
+	ipv6cp_input(ppp, buf, len);
+}
+
 static void ppp_ccp_input(struct ppp *ppp, uint16_t proto, const uint8_t *buf, size_t len)
 {
 	/* No MPPE this time (L2TP, or no keys): RFC 1661 §5.7 Protocol-Reject
@@ -610,6 +670,7 @@ static const struct ppp_proto ppp_protos[] = {
 	{ PPP_EAP, PPP_PHASE_AUTHENTICATE, ppp_auth_input },
 	{ PPP_IPCP, PPP_PHASE_NETWORK, ppp_ipcp_input },
 	{ PPP_CCP, PPP_PHASE_NETWORK, ppp_ccp_input },
+	{ PPP_IPV6CP, PPP_PHASE_NETWORK, ppp_ipv6cp_input },
 };
 
 static void ppp_input_ctrl(struct ppp *ppp, uint16_t proto, const uint8_t *buf, size_t len)
@@ -630,19 +691,27 @@ static void ppp_input_ctrl(struct ppp *ppp, uint16_t proto, const uint8_t *buf, 
 		pr->input(ppp, proto, buf, len);
 		return;
 	}
-	/* IPV6CP, LQR, BAP, ...: not spoken here (RFC 1661 §5.7) */
+	/* LQR, BAP, ...: not spoken here (RFC 1661 §5.7) */
 	lcp_send_protrej(ppp, proto, buf, len);
 }
 
-static void ppp_input_ip(struct ppp *ppp, struct pkt *p)
+/* IPv6 datagrams only while IPV6CP is open (RFC 5072 §3). */
+static bool ppp_ip_allowed(const struct ppp *ppp, uint16_t proto)
+{
+	if (ppp->phase != PPP_PHASE_RUNNING || !ppp->ev.deliver)
+		return false;
+	return proto == PPP_IP || (proto == PPP_IPV6 && ipv6cp_opened(ppp));
+}
+
+static void ppp_input_ip(struct ppp *ppp, uint16_t proto, struct pkt *p)
 {
 	/* RFC 3078 §4: once MPPE is agreed, unencrypted datagrams are not
 	 * accepted (an attacker could inject them). */
-	if (ppp->phase != PPP_PHASE_RUNNING || ppp->mppe_expected || !ppp->ev.deliver) {
+	if (!ppp_ip_allowed(ppp, proto) || ppp->mppe_expected) {
 		pkt_free(p);
 		return;
 	}
-	ppp->ev.deliver(ppp->arg, PPP_IP, p);
+	ppp->ev.deliver(ppp->arg, proto, p);
 }
 
 /* Strips the protocol field.  RFC 1661 §2: protocol numbers are odd in the
@@ -680,9 +749,9 @@ static void ppp_input_comp(struct ppp *ppp, struct pkt *p)
 	/* the encrypted protocol field, possibly compressed (RFC 1661 §6.5) */
 	if (!ppp_pull_proto(p, &proto))
 		goto drop;
-	if (proto != PPP_IP || ppp->phase != PPP_PHASE_RUNNING || !ppp->ev.deliver)
+	if (!ppp_ip_allowed(ppp, proto))
 		goto drop;
-	ppp->ev.deliver(ppp->arg, PPP_IP, p);
+	ppp->ev.deliver(ppp->arg, proto, p);
 	return;
 drop:
 	pkt_free(p);
@@ -703,7 +772,8 @@ void ppp_input(struct ppp *ppp, struct pkt *p)
 
 	switch (proto) {
 	case PPP_IP:
-		ppp_input_ip(ppp, p);
+	case PPP_IPV6:
+		ppp_input_ip(ppp, proto, p);
 		return;
 	case PPP_COMP:
 		ppp_input_comp(ppp, p);
@@ -725,8 +795,8 @@ int ppp_send_ip(struct ppp *ppp, uint16_t proto, struct pkt *p)
 		err = -ENOTCONN;
 		goto drop;
 	}
-	if (proto != PPP_IP) {
-		err = -EPROTONOSUPPORT;     /* no IPV6CP yet */
+	if (proto != PPP_IP && (proto != PPP_IPV6 || !ipv6cp_opened(ppp))) {
+		err = -EPROTONOSUPPORT;     /* IPv6 without IPV6CP open */
 		goto drop;
 	}
 	if (ppp->mppe_expected) {
@@ -794,6 +864,7 @@ struct ppp *ppp_new(struct wv_loop *loop, const struct wv_log *log, const struct
 	lcp_init(ppp);
 	ipcp_init(ppp);
 	ccp_init(ppp);
+	ipv6cp_init(ppp);
 	return ppp;
 }
 
@@ -833,6 +904,7 @@ void ppp_lower_down(struct ppp *ppp)
 	fsm_lowerdown(&ppp->lcp.fsm);
 	fsm_lowerdown(&ppp->ccp.fsm);
 	fsm_lowerdown(&ppp->ipcp.fsm);
+	fsm_lowerdown(&ppp->ipv6cp.fsm);
 	ppp_stop_timers(ppp);
 	ppp_auth_release(ppp);
 	wv_timer_cancel(ppp->loop, &ppp->dead_timer);

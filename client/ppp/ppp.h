@@ -1,7 +1,7 @@
 /* ppp.h -- the PPP engine as the session sees it.  Internal.
  *
  * One struct ppp per link: LCP, authentication (PAP, CHAP-MD5, MS-CHAP v1/v2),
- * CCP/MPPE and IPCP, on top of a wv_link that carries the frames.  PPP tells
+ * CCP/MPPE, IPCP and IPV6CP, on top of a wv_link that carries the frames.  PPP tells
  * its owner through struct ppp_events; it never touches the TUN device itself. */
 #ifndef WV_PPP_H
 #define WV_PPP_H
@@ -39,6 +39,11 @@ struct ppp_config {
 	const char *password;    /* borrowed; the session wipes it */
 	const char *domain;      /* NT domain: sent as DOMAIN\user in CHAP names */
 	bool refuse_pap, refuse_chap, refuse_mschap, refuse_mschapv2, refuse_eap;
+	/* user-auth-type=tls: EAP-TLS with a user certificate instead of a
+	 * password; user_ca (also PEAP's) verifies the server's certificate. */
+	bool eap_tls;
+	const char *user_ca, *user_cert, *user_key;
+	const char *user_certpass;   /* borrowed secret; NULL if none */
 	bool require_mppe;       /* any key length */
 	bool require_mppe_40, require_mppe_128;
 	bool mppe_stateful;      /* allow stateful MPPE (default: stateless only) */
@@ -47,6 +52,7 @@ struct ppp_config {
 	unsigned mtu;            /* upper bound for the TUN MTU, default 1400 */
 	unsigned lcp_echo_interval;  /* s, 0 = off */
 	unsigned lcp_echo_failure;   /* unanswered echoes before the link is dead */
+	bool ipv6;               /* negotiate IPV6CP next to IPCP (setting ipv6) */
 };
 
 struct ppp_ip4 {
@@ -56,6 +62,11 @@ struct ppp_ip4 {
 	const char *encryption;           /* "MPPE-128 stateless", "none" */
 };
 
+/* IPV6CP's outcome: the interface identifiers (RFC 5072) of both ends. */
+struct ppp_ip6 {
+	uint8_t local_id[8], peer_id[8];
+};
+
 struct ppp_events {
 	/* Sends one frame (starting at the protocol field) down the link; takes p. */
 	int (*send)(void *arg, struct pkt *p);
@@ -63,6 +74,10 @@ struct ppp_events {
 	void (*progress)(void *arg, enum wv_state st);
 	/* IPCP is up (and MPPE if required): the tunnel can carry IP. */
 	void (*ip4_up)(void *arg, const struct ppp_ip4 *cfg);
+	/* IPV6CP is up and the tunnel carries IP (after ip4_up); may be NULL.
+	 * ip6_down: IPV6CP went down again (renegotiation); may be NULL. */
+	void (*ip6_up)(void *arg, const struct ppp_ip6 *cfg);
+	void (*ip6_down)(void *arg);
 	/* A decrypted, decapsulated IPv4/IPv6 packet for the TUN device; takes p. */
 	void (*deliver)(void *arg, uint16_t proto, struct pkt *p);
 	/* PPP is finished: terminated by either side, authentication failed,

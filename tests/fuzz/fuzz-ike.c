@@ -7,13 +7,21 @@
  *   2  the decrypted body of Main Mode 6 (octet 1 is the first payload type;
  *      we encrypt it with the initiator's own key and IV chain);
  *   3  an INFORMATIONAL body behind a valid HASH(1) on an established SA;
- *   4  a Quick Mode 2 body behind a valid HASH(2).
+ *   4  a Quick Mode 2 body behind a valid HASH(2);
+ *   5  a Quick Mode 1 the gateway starts on an established SA (it rekeys;
+ *      we answer as the responder), body behind a valid HASH(1);
+ *   6  the decrypted body of Main Mode 6 with certificates (ID, CERT, SIG:
+ *      the gateway's certificate chain, signature and identity checks); the
+ *      CA and our certificate are made once, in a temporary directory.
  *
- * Modes 2-4 first run a real exchange against the scripted responder of the
+ * Modes 2-5 first run a real exchange against the scripted responder of the
  * unit tests (MODP-1024 to keep it quick), so the fuzzer starts deep inside. */
 #include "wv.h"
 
 #include <stdlib.h>
+#include <unistd.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "crypto.h"
 #include "log.h"
@@ -95,10 +103,74 @@ static void fz_pump(struct fz *f)
 	}
 }
 
+/* mode 6: one CA, our certificate and key, made on first use */
+static char fz_ca[64], fz_cert[64];
+
+static X509 *fz_mk_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *ikey)
+{
+	X509 *x = X509_new();
+	X509_NAME *n = X509_get_subject_name(x);
+
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), issuer ? 2 : 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3650L * 86400);
+	X509_set_pubkey(x, key);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+	X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : n);
+	X509_sign(x, ikey ? ikey : key, EVP_sha256());
+	return x;
+}
+
+static bool fz_pki(void)
+{
+	static char dir[] = "/tmp/fuzz-ike-pki.XXXXXX";
+	static int done;
+	EVP_PKEY *cak, *k;
+	X509 *ca, *c;
+	FILE *f;
+
+	if (done)
+		return done > 0;
+	done = -1;
+	if (!mkdtemp(dir))
+		return false;
+	snprintf(fz_ca, sizeof(fz_ca), "%s/ca.pem", dir);
+	snprintf(fz_cert, sizeof(fz_cert), "%s/me.pem", dir);
+	cak = EVP_RSA_gen(1024);
+	k = EVP_RSA_gen(1024);
+	ca = fz_mk_cert(cak, "fuzz CA", NULL, NULL);
+	c = fz_mk_cert(k, "fuzz client", ca, cak);
+	if ((f = fopen(fz_ca, "w"))) {
+		PEM_write_X509(f, ca);
+		fclose(f);
+	}
+	if ((f = fopen(fz_cert, "w"))) {
+		PEM_write_X509(f, c);
+		PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL);
+		fclose(f);
+	}
+	EVP_PKEY_free(cak);
+	EVP_PKEY_free(k);
+	X509_free(ca);
+	X509_free(c);
+	done = 1;
+	return true;
+}
+
 static bool fz_setup(struct fz *f, int stage)
 {
 	struct ipsec_config cfg = { .psk = "fuzzpsk", .ike = "aes128-sha1-modp1024",
 				    .esp = "aes128-sha1" };
+
+	if (stage == 6) {
+		if (!fz_pki())
+			return false;
+		cfg.cert_auth = true;
+		cfg.cert = fz_cert;
+		cfg.ca = fz_ca;
+		cfg.gateway_name = "10.99.1.2";
+	}
 	struct ipsec_test_hooks hooks = { fz_send, fz_random, f };
 
 	memset(f, 0, sizeof(*f));
@@ -120,7 +192,8 @@ static bool fz_setup(struct fz *f, int stage)
 	f->r.ip = cfg.gateway;
 	f->r.peer = cfg.local;
 	f->r.to_init = &f->to_init;
-	f->r.silent_mm5 = stage == 2;
+	f->r.silent_mm5 = stage == 2 || stage == 6;
+	f->r.rsa_sig = stage == 6;
 	f->r.silent_qm1 = stage == 4;
 	ipsec_start(f->ips);
 	if (stage > 1)
@@ -241,7 +314,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1 || size > ISAKMP_MSG_MAX - 128)
 		return 0;
-	mode = data[0] % 5;
+	mode = data[0] % 7;
 	data++;
 	size--;
 	if (mode == 0) {
@@ -288,8 +361,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ipsec_input(f.ips, IPSEC_CH_NATT, msg, n + 4);
 		}
 		break;
+	case 6:
+		if (ipsec_state(f.ips) != IKE_S_MM_AUTH)
+			abort();
+		n = fz_seal(f.ips, ISAKMP_EXCH_ID_PROT, 0, data, size, 0, f.ips->p1_iv, msg + 4,
+			    sizeof(msg) - 4);
+		if (n) {
+			memset(msg, 0, 4);
+			ipsec_input(f.ips, IPSEC_CH_NATT, msg, n + 4);
+		}
+		break;
+	case 5:
+		if (ipsec_state(f.ips) != IKE_S_ESTABLISHED)
+			abort();
+		ike_iv_phase2(f.ips->p1_md, f.ips->p1_iv, 0x0a0b0c0d, iv, f.ips->p1_block);
+		n = fz_seal(f.ips, ISAKMP_EXCH_QUICK, 0x0a0b0c0d, data, size, 1, iv, msg + 4,
+			    sizeof(msg) - 4);
+		if (n) {
+			memset(msg, 0, 4);
+			ipsec_input(f.ips, IPSEC_CH_NATT, msg, n + 4);
+		}
+		break;
 	}
-	/* let timers run: retransmissions, keepalives, DPD */
+	/* let timers run: retransmissions, keepalives, DPD, rekeys */
 	f.now += 60000;
 	wv_loop_run_timers(f.loop);
 	fz_teardown(&f);

@@ -2,7 +2,8 @@
 # L2TP/IPsec against a real SoftEther VPN Server 5.01 (tests/lab/softether.sh):
 # IKEv1 Main Mode + Quick Mode with the pre-shared key from --psk-fd, NAT-T
 # (SoftEther always claims NAT: ESP in UDP 4500), L2TP inside ESP, PPP with
-# MS-CHAPv2 (SoftEther offers EAP first), IPCP from SecureNAT's DHCP pool.
+# MS-CHAPv2 (SoftEther offers EAP first) and then PAP, IPCP from SecureNAT's
+# DHCP pool.
 # The tunnel carries pings to SecureNAT's host and 10 MB each way to a TCP
 # sink / source behind SecureNAT; Ctrl-C ends it in order (LCP, CDN, StopCCN,
 # IKE Deletes for the IPsec SA and the IKE SA, seen in SoftEther's log) and
@@ -99,12 +100,33 @@ it_ok "we sent only IKE / NAT-T, no plaintext L2TP crossed the link ($LSEC_COUNT
 se_assert_clean
 it_ok "nothing left behind; SoftEther healthy"
 
+# --- PAP (everything else refused on our side): up, 10 MB each way, clean stop -------
+mark=$(se_log_mark)
+lsec_connect "$SE_PSK" "${L2TP[@]}" -v -o refuse-eap=yes -o refuse-mschapv2=yes \
+	-o refuse-mschap=yes -o refuse-chap=yes
+it_wait_up 30
+it_grep_err 'LCP is up: .*authentication PAP'
+se_log_wait "$mark" 'Successfully authenticated as user "alice"' 5 ||
+	it_fail "SoftEther's log shows no PPP authentication of alice (PAP)"
+it_ok "PAP: LCP agreed on PAP, SoftEther authenticated alice"
+it_ping "$SE_PPP_SERVER"
+LAB_PPP_SERVER_IP=$SE_DATA_IP it_transfer $((10 * 1024 * 1024))
+lsec_settle "$SE_PPP_SERVER"
+mark=$(se_log_mark)
+it_disconnect 15
+[ "$IT_RC" = 0 ] || it_fail "PAP: exit status $IT_RC after Ctrl-C, expected 0"
+se_log_wait "$mark" 'This IKE SA is deleted' 5 || it_fail "PAP: SoftEther did not see the IKE SA deleted"
+se_assert_clean
+it_ok "PAP: traffic both ways, exit 0, IKE SA deleted, nothing left behind"
+
 # --- connect time: command -> first ping answered, 5 times --------------------------
 times=()
 for i in 1 2 3 4 5; do
 	t0=$(lab_now)
 	lsec_connect "$SE_PSK" "${L2TP[@]}"
-	times+=("$(lsec_time_to_ping "$t0" "$SE_PPP_SERVER" 20)")
+	# (it_fail inside $(...) only ends the subshell: say it here)
+	t=$(lsec_time_to_ping "$t0" "$SE_PPP_SERVER" 20) || { echo "$t"; it_fail "connection $i failed"; }
+	times+=("$t")
 	it_disconnect 15
 	[ "$IT_RC" = 0 ] || it_fail "connection $i: exit status $IT_RC"
 done

@@ -44,4 +44,20 @@ pkill -INT -f "$WINVPN connect --no-script" || true
 for i in $(seq 1 50); do pgrep -f "$WINVPN connect" >/dev/null || break; sleep 0.1; done
 it_ok "terminal prompt: asked, not echoed, connected"
 it_assert_clean
+
+# --secret-fd KEY=N: any secret from a descriptor; a non-secret key is refused.
+(umask 077; printf '%s\n' "$LAB_PASS" >"$IT_TMP/pass")
+ip netns exec "$IT_NS" "$WINVPN" connect --no-script -u "$LAB_USER" --secret-fd password=3 \
+	"$LAB_PPTPD_SERVER" 3<"$IT_TMP/pass" </dev/null >"$IT_OUT" 2>"$IT_ERR" &
+IT_PID=$!
+for i in $(seq 1 100); do grep -q '^connected ' "$IT_OUT" && break; sleep 0.1; done
+grep -q '^connected ' "$IT_OUT" || it_fail "--secret-fd password=3: no tunnel"
+it_disconnect
+it_assert_clean
+rc=0
+"$WINVPN" connect --no-script --secret-fd gateway=3 "$LAB_PPTPD_SERVER" 3</dev/null \
+	</dev/null >"$IT_OUT" 2>"$IT_ERR" || rc=$?
+[ "$rc" = 2 ] || it_fail "--secret-fd gateway=3: exit $rc, expected 2"
+it_grep_err "invalid --secret-fd 'gateway': not a secret"
+it_ok "--secret-fd: reads a secret from a descriptor, refuses a non-secret key"
 it_done

@@ -99,6 +99,27 @@ out=$(printf "${PPTP}DONE\n\n" | dialog --external-ui-mode --reprompt)
 printf '%s\n' "$out" >"$KR_RUN/ext.ini"
 expect "external, --reprompt: ShouldAsk" true "$(get password ShouldAsk)"
 
+# L2TP/IPsec with a machine certificate: the key's passphrase instead of the PSK, asked
+# only for an encrypted key (the service's rule, nm_winvpn_secret_applies).
+if command -v openssl >/dev/null; then
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$KR_RUN/plain.key" 2>/dev/null
+	openssl pkey -in "$KR_RUN/plain.key" -aes256 -passout pass:certpw -out "$KR_RUN/enc.key"
+	CERT="${L2TP}DATA_KEY=machine-auth-type\nDATA_VAL=tls\nDATA_KEY=machine-cert\nDATA_VAL=$KR_RUN/host.pem\n"
+	out=$(printf "${CERT}DATA_KEY=machine-key\nDATA_VAL=$KR_RUN/enc.key\nDONE\n\n" |
+		dialog --external-ui-mode)
+	printf '%s\n' "$out" >"$KR_RUN/ext.ini"
+	expect "certificate, encrypted key: passphrase asked" true "$(get machine-certpass ShouldAsk)"
+	expect "certificate, encrypted key: its label" "Machine certificate passphrase:" \
+		"$(get machine-certpass Label)"
+	expect "certificate: no ipsec-psk group" "" "$(get ipsec-psk Label)"
+	out=$(printf "${CERT}DATA_KEY=machine-key\nDATA_VAL=$KR_RUN/plain.key\nDONE\n\n" |
+		dialog --external-ui-mode)
+	printf '%s\n' "$out" >"$KR_RUN/ext.ini"
+	expect "certificate, plain key: no passphrase group" "" "$(get machine-certpass Label)"
+else
+	echo "# openssl missing: certificate cases not run"
+fi
+
 # Wrong service, no stdin data: clear errors, exit 1, no hang.
 printf 'DONE\n\n' | timeout 10 "$DLG" --uuid "$UUID" --name x --service org.example.other \
 	>/dev/null 2>&1; expect "wrong service: exit 1" 1 $?

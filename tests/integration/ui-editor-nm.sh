@@ -3,8 +3,10 @@
 # connection of a private real NetworkManager (tests/lab/nm.sh; the editor runs in NM's
 # mount namespace so it sees the .name file naming the build tree's plugin).  Over AT-SPI
 # (tests/lab/editor-atspi.py): in the Advanced dialog a bad MTU disables OK and a good one
-# is taken on OK; a bad gateway disables Save, a good one enables it, Save stores both, and
-# nmcli reads the new gateway and MTU back.  Screenshot: $T/editor.png, copied to
+# is taken on OK; the VPN type becomes "L2TP/IPsec with pre-shared key" (its key row
+# shows); on the Advanced tabs a bad route list disables OK, IPv6 goes off, redial on with
+# 5 attempts, PFS on; a bad gateway disables Save, a good one enables it, Save stores it
+# all, and nmcli reads the gateway, MTU, type, routes, IPv6, redial and PFS back.  Screenshot: $T/editor.png, copied to
 # $UI_SCREENSHOT (e.g. docs/screenshots/editor.png) when set.
 # Root; skips (77) without Xvfb, nm-connection-editor, xdotool, pyatspi, NetworkManager.
 set -u
@@ -124,6 +126,23 @@ else
 fi
 sed 's/^/  /' "$T/mtu.out"
 
+if /usr/bin/python3 "$S/tests/lab/editor-atspi.py" set-type 'L2TP/IPsec with pre-shared key' \
+	>"$T/type.out" 2>&1; then
+	ok "AT-SPI: VPN type L2TP/IPsec with pre-shared key, its key row shown"
+else
+	bad "AT-SPI VPN type"; cat "$T/type.out"
+fi
+sed 's/^/  /' "$T/type.out"
+
+if /usr/bin/python3 "$S/tests/lab/editor-atspi.py" set-advanced '10.0.0.1/8' \
+	'10.0.0.0/8 172.16.5.0/24' >"$T/adv.out" 2>&1; then
+	ok "AT-SPI: Advanced tabs: bad route list disables OK, good one enables it; IPv6 off, redial on with 5 attempts, PFS on; OK clicked"
+else
+	bad "AT-SPI Advanced tabs"; cat "$T/adv.out"
+	/usr/bin/python3 "$S/tests/lab/editor-atspi.py" dump 2>&1 | head -80
+fi
+sed 's/^/  /' "$T/adv.out"
+
 if /usr/bin/python3 "$S/tests/lab/editor-atspi.py" set-gateway 'bad host!' 198.51.100.77 \
 	>"$T/drive.out" 2>&1; then
 	ok "AT-SPI: bad gateway disables Save, good one enables it, Save clicked"
@@ -145,5 +164,12 @@ mtu=$(nmcli -g vpn.data connection show wv-edit | tr ',' '\n' | sed -n 's/^ *mtu
 user=$(nmcli -g vpn.data connection show wv-edit | tr ',' '\n' | sed -n 's/^ *user = //p')
 [ "$user" = alice ] &&
 	ok "nmcli: user kept" || bad "nmcli: user lost"
+# What the type list and the Advanced tabs wrote, as nmcli reads it back.
+data=$(nmcli -g vpn.data connection show wv-edit | tr ',' '\n' | sed 's/^ *//')
+for kv in 'protocol = l2tp' 'ipsec-enabled = yes' 'machine-auth-type = psk' \
+	'routes = 10.0.0.0/8 172.16.5.0/24' 'ipv6 = no' 'redial = yes' 'redial-attempts = 5' \
+	'ipsec-pfs = yes'; do
+	grep -qxF "$kv" <<<"$data" && ok "nmcli: $kv" || bad "nmcli: no '$kv' in vpn.data: $data"
+done
 echo "1..$n"
 exit $fail

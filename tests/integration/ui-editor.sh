@@ -2,8 +2,11 @@
 # ui-editor.sh -- runs tests/unit/test-ui-editor (the GTK editor page: bad gateway marked and
 # Save blocked, good values saved) on a display: the caller's $DISPLAY, else a private
 # Xvfb.  Skips (77) without either.  No root needed.  The test also drives the Advanced
-# dialog; with WINVPN_SCREENSHOT_DIR=docs/screenshots it redraws editor-l2tp.png and
-# advanced.png there (editor.png comes from ui-editor-nm.sh's UI_SCREENSHOT).
+# dialog; with WINVPN_SCREENSHOT_DIR=docs/screenshots it redraws there the page of each
+# VPN type (editor-pptp.png, editor-l2tp.png, editor-l2tp-cert.png, editor-auto.png) and
+# each Advanced tab (advanced.png, advanced-eap.png, advanced-ipsec.png,
+# advanced-routing.png, advanced-reconnect.png); editor.png comes from ui-editor-nm.sh's
+# UI_SCREENSHOT.
 set -u
 B="${top_builddir:-$(cd "$(dirname "$0")/../.." && pwd)}"
 export top_builddir="$B"

@@ -181,6 +181,22 @@ lab_guest_exec() {
     return "$rc"
 }
 
+# lab_write_dhcp RUN SERVER_IP OPTS: DHCP on the guest's PPP interfaces, like
+# RRAS with its DHCP relay.  OPTS: dnsmasq dhcp-option values, ";"-separated
+# ("15,corp.example;121,10.20.0.0/16,0.0.0.0"); empty: no DHCP server (the
+# default).  Writes RUN/dhcp.conf, which guest/ctl.sh hands to dnsmasq
+# (static: DHCPINFORM only, no leases; logs to the server log).
+lab_write_dhcp() {
+    rm -f "$1/dhcp.conf"
+    [ -n "$3" ] || return 0
+    {
+        printf 'port=0\ninterface=ppp*\nbind-dynamic\nuser=root\nlog-dhcp\n'
+        printf 'dhcp-leasefile=/run/dnsmasq-winvpn.leases\ndhcp-authoritative\n'
+        printf 'dhcp-range=%s.0,static,255.255.255.0\n' "${2%.*}"
+        tr ';' '\n' <<<"$3" | sed 's/^/dhcp-option=/'
+    } >"$1/dhcp.conf"
+}
+
 # Server-side log: everything the guest's daemons send to syslog (pptpd,
 # pptpctrl, and pppd with "debug": every LCP/CHAP/CCP/IPCP packet).
 # mark=$(lab_server_log_mark) before an action, then lab_server_log_since

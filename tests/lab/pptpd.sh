@@ -23,9 +23,22 @@
 #             a wrong password), ping and move data through the tunnel; timings.
 #
 # Knobs (environment, read by start):
-#   PPTPD_AUTH  mschapv2 (default) | mschap | chap | pap
+#   PPTPD_AUTH  mschapv2 (default) | mschap | chap | pap | eap-md5 | eap-tls
+#               (eap-*: require-eap; pppd picks EAP-MD5 for a user with a
+#               chap-secrets entry, EAP-TLS for any other, e.g. carol)
+#   PPTPD_EAPTLS_DIR  for eap-tls: a directory holding ca.crt, server.crt and
+#               server.key (PEM); the guest trusts client certificates of ca.crt
 #   PPTPD_MPPE  require128 (default for mschap*) | require40 | stateful | none
 #               (default for chap and pap; MPPE needs MS-CHAP keys)
+#   PPTPD_IPV6  no (default: noipv6, pppd Protocol-Rejects IPV6CP)
+#               | yes: +ipv6 with interface ids ::1 (server) and
+#               ::2 (client, Nak'ed to it), and radvd on each PPP interface
+#               (guest/ipv6-radvd.sh): prefix fd00:98:40::/64, route
+#               fd00:99::/48 to the guest's fd00:99::1, RDNSS fd00:98:40::1
+#   PPTPD_DHCP  off (default, empty) | dnsmasq dhcp-option values, ";"-separated,
+#               e.g. "15,corp.example;6,10.20.0.53;121,10.20.0.0/16,0.0.0.0": a
+#               dnsmasq on the PPP interfaces answers DHCPINFORM with them, like
+#               RRAS with its DHCP relay (lab_write_dhcp in lib.sh)
 #   PPTPD_PPP_OPTS  extra pppd option lines for the server, ";"-separated,
 #               e.g. "lcp-echo-interval 2;lcp-echo-failure 3"
 #   PPTPD_DEBUG 1 (default: pptpd logs every control message and GRE packet)
@@ -55,8 +68,11 @@ want_settings() {
     AUTH=${PPTPD_AUTH:-mschapv2}
     case "$AUTH" in
         mschapv2 | mschap) MPPE=${PPTPD_MPPE:-require128} ;;
-        chap | pap) MPPE=${PPTPD_MPPE:-none} ;;
-        *) lab_die "PPTPD_AUTH must be mschapv2, mschap, chap or pap (got '$AUTH')" ;;
+        chap | pap | eap-md5) MPPE=${PPTPD_MPPE:-none} ;;
+        eap-tls) MPPE=${PPTPD_MPPE:-require128}
+            [ -f "${PPTPD_EAPTLS_DIR:-}/server.key" ] ||
+                lab_die "PPTPD_AUTH=eap-tls needs PPTPD_EAPTLS_DIR with ca.crt, server.crt, server.key" ;;
+        *) lab_die "PPTPD_AUTH must be mschapv2, mschap, chap, pap, eap-md5 or eap-tls (got '$AUTH')" ;;
     esac
     case "$MPPE" in
         require128 | require40 | stateful | none) ;;
@@ -67,6 +83,14 @@ want_settings() {
     case "$DEBUG" in 0 | 1) ;; *) lab_die "PPTPD_DEBUG must be 0 or 1 (got '$DEBUG')" ;; esac
     WANT_NET="tap=$LAB_PPTPD_TAP net=$LAB_PPTPD_NET netns=${PPTPD_NETNS:-} mem=$UML_MEM"
     WANT_PPP="auth=$AUTH mppe=$MPPE debug=$DEBUG opts=$PPP_OPTS"
+    IPV6=${PPTPD_IPV6:-no}
+    case "$IPV6" in yes | no) ;; *) lab_die "PPTPD_IPV6 must be yes or no (got '$IPV6')" ;; esac
+    WANT_PPP="$WANT_PPP ipv6=$IPV6"
+    DHCP=${PPTPD_DHCP:-}
+    [ -z "$DHCP" ] || WANT_PPP="$WANT_PPP dhcp=$DHCP"
+    # new certificates (a new test run) must reach the guest too
+    [ "$AUTH" != eap-tls ] ||
+        WANT_PPP="$WANT_PPP certs=$(cat "$PPTPD_EAPTLS_DIR"/ca.crt "$PPTPD_EAPTLS_DIR"/server.crt | cksum | cut -d' ' -f1)"
 }
 
 # Server configuration in $RUN/etc (copied over the guest's /etc at boot and
@@ -79,6 +103,7 @@ write_ppp_config() {
         mschap) auth="refuse-pap refuse-chap refuse-mschap-v2 require-mschap" ;;
         chap) auth="refuse-pap refuse-mschap refuse-mschap-v2 require-chap" ;;
         pap) auth="refuse-chap refuse-mschap refuse-mschap-v2 require-pap" ;;
+        eap-md5 | eap-tls) auth="refuse-pap refuse-chap refuse-mschap refuse-mschap-v2 require-eap" ;;
     esac
     case "$MPPE" in
         require128) mppe="require-mppe-128" ;;
@@ -113,6 +138,9 @@ nologfd
 debug
 EOF
         [ -z "$PPP_OPTS" ] || tr ';' '\n' <<<"$PPP_OPTS"
+        # Debian's pppd 2.4.9 negotiates IPV6CP unless told not to: the
+        # default server stays IPv4-only (it Protocol-Rejects IPV6CP)
+        if [ "$IPV6" = yes ]; then printf '+ipv6\nipv6 ::1,::2\n'; else echo noipv6; fi
     } >"$RUN/etc/ppp/pptpd-options"
     # pppd parses backslash escapes in secrets files: WINVPN\\bob = WINVPN\bob
     local secrets
@@ -121,6 +149,21 @@ EOF
     printf '%s\n' "$secrets" >"$RUN/etc/ppp/chap-secrets"
     printf '%s\n' "$secrets" >"$RUN/etc/ppp/pap-secrets"
     chmod 600 "$RUN/etc/ppp/chap-secrets" "$RUN/etc/ppp/pap-secrets"
+    # IPv6 hooks (pppd runs them only with +ipv6; harmless otherwise)
+    install -m 755 "$LAB_DIR/guest/ipv6-radvd.sh" "$RUN/etc/ppp/ipv6-up.local"
+    install -m 755 "$LAB_DIR/guest/ipv6-radvd.sh" "$RUN/etc/ppp/ipv6-down.local"
+    # EAP-TLS: client server client-cert server-cert ca-cert server-key addresses
+    : >"$RUN/etc/ppp/eaptls-server"
+    if [ "$AUTH" = eap-tls ]; then
+        mkdir -p "$RUN/etc/ppp/eaptls"
+        cp "$PPTPD_EAPTLS_DIR"/ca.crt "$PPTPD_EAPTLS_DIR"/server.crt \
+            "$PPTPD_EAPTLS_DIR"/server.key "$RUN/etc/ppp/eaptls/"
+        chmod 600 "$RUN/etc/ppp/eaptls/server.key"
+        printf '*\tpptpd\t-\t/etc/ppp/eaptls/server.crt\t/etc/ppp/eaptls/ca.crt\t/etc/ppp/eaptls/server.key\t*\n' \
+            >"$RUN/etc/ppp/eaptls-server"
+    fi
+    chmod 600 "$RUN/etc/ppp/eaptls-server"
+    lab_write_dhcp "$RUN" "$LAB_PPTPD_PPP_SERVER_IP" "$DHCP"
 }
 
 # Everything else the guest reads from /mnt/cfg.

@@ -33,6 +33,8 @@
 #   XL2TPD_SECRET  tunnel secret: xl2tpd challenges (RFC 2661 §5.1.1,
 #                  "challenge = yes") and may hide AVPs; empty (default): none
 #   XL2TPD_LENGTH_BIT yes (default) | no: xl2tpd's "length bit" on data
+#   XL2TPD_DHCP  dnsmasq dhcp-option values answering DHCPINFORM on the PPP
+#               interfaces, ";"-separated (as PPTPD_DHCP); empty (default): none
 #   XL2TPD_PPP_OPTS  extra server pppd option lines, ";"-separated
 #                  ("lcp-echo-interval 2;lcp-echo-failure 2")
 #   XL2TPD_DEBUG   1 (default: xl2tpd logs tunnel, state and every AVP) | 0
@@ -51,6 +53,16 @@
 #   XL2TPD_IPSEC_PSK  vpnpsk123 (default)
 #   XL2TPD_IPSEC_FORCEENCAPS  no (default) | yes: charon claims NAT (strongSwan's
 #                  encap = yes), so ESP goes in UDP 4500 without a NAT
+#   XL2TPD_IPSEC_LIFETIME  empty (default: charon never expires the CHILD_SA) |
+#                  seconds: the CHILD_SA's life_time (hard expiry; with
+#                  XL2TPD_IPSEC_REKEY=yes charon rekeys at 80 % of it)
+#   XL2TPD_IPSEC_IKE_LIFETIME  empty (default: no expiry) | seconds: the IKE_SA's
+#                  reauth_time (IKEv1: charon's phase-1 lifetime)
+#   XL2TPD_IPSEC_REKEY  no (default: the client must rekey) | yes: charon
+#                  rekeys the CHILD_SA itself (its own Quick Mode)
+#   XL2TPD_IPSEC_AUTH  psk (default) | cert: Main Mode with RSA signatures;
+#                  XL2TPD_IPSEC_CERTDIR holds ca.pem (the clients' CA), gw.pem
+#                  (the gateway's certificate) and gw.key (its key, PEM)
 #   LAB_UML_MEM (256M)  LAB_UML_MIRROR  WINVPN_LAB_STATE (/var/tmp/winvpn-lab)
 set -euo pipefail
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
@@ -110,13 +122,70 @@ want_settings() {
     IPSEC_PSK=${XL2TPD_IPSEC_PSK:-vpnpsk123}
     FORCEENCAPS=${XL2TPD_IPSEC_FORCEENCAPS:-no}
     case "$FORCEENCAPS" in yes | no) ;; *) lab_die "XL2TPD_IPSEC_FORCEENCAPS must be yes or no (got '$FORCEENCAPS')" ;; esac
+    IPSEC_LIFETIME=${XL2TPD_IPSEC_LIFETIME:-}
+    IPSEC_IKE_LIFETIME=${XL2TPD_IPSEC_IKE_LIFETIME:-}
+    IPSEC_REKEY=${XL2TPD_IPSEC_REKEY:-no}
+    case "$IPSEC_LIFETIME$IPSEC_IKE_LIFETIME" in *[!0-9]*) lab_die "XL2TPD_IPSEC_LIFETIME and XL2TPD_IPSEC_IKE_LIFETIME are seconds (got '$IPSEC_LIFETIME' '$IPSEC_IKE_LIFETIME')" ;; esac
+    case "$IPSEC_REKEY" in yes | no) ;; *) lab_die "XL2TPD_IPSEC_REKEY must be yes or no (got '$IPSEC_REKEY')" ;; esac
+    IPSEC_AUTH=${XL2TPD_IPSEC_AUTH:-psk}
+    IPSEC_CERTDIR=${XL2TPD_IPSEC_CERTDIR:-}
+    case "$IPSEC_AUTH" in psk | cert) ;; *) lab_die "XL2TPD_IPSEC_AUTH must be psk or cert (got '$IPSEC_AUTH')" ;; esac
+    if [ "$IPSEC_AUTH" = cert ]; then
+        for f in ca.pem gw.pem gw.key; do
+            [ -r "$IPSEC_CERTDIR/$f" ] || lab_die "XL2TPD_IPSEC_AUTH=cert needs $f in XL2TPD_IPSEC_CERTDIR (got '$IPSEC_CERTDIR')"
+        done
+    fi
     WANT_NET="tap=$LAB_XL2TPD_TAP net=$LAB_XL2TPD_NET netns=${XL2TPD_NETNS:-} mem=$UML_MEM kernel=$KERNEL"
     # (plain guests keep the settings string they always had)
     [ "$WANT_IPSEC" = no ] || WANT_NET="$WANT_NET ipsec=yes"
     # (the secret itself is not shown; a hash of it tells settings apart)
     WANT_PPP="auth=$AUTH mppe=$MPPE secret=$([ -n "$SECRET" ] && printf '%s' "$SECRET" | sha256sum | cut -c1-8 || echo none) length-bit=$LENGTH_BIT debug=$DEBUG opts=$PPP_OPTS"
+    DHCP=${XL2TPD_DHCP:-}    # as PPTPD_DHCP (tests/lab/pptpd.sh)
+    [ -z "$DHCP" ] || WANT_PPP="$WANT_PPP dhcp=$DHCP"
     # (conf=N: bump when write_ipsec_config changes, so running guests pick it up)
     [ "$WANT_IPSEC" = no ] || WANT_PPP="$WANT_PPP conf=3 psk=$(printf '%s' "$IPSEC_PSK" | sha256sum | cut -c1-8) forceencaps=$FORCEENCAPS"
+    # (only when set: guests started without them keep their settings string)
+    if [ "$WANT_IPSEC" = yes ] && [ -n "$IPSEC_LIFETIME$IPSEC_IKE_LIFETIME" -o "$IPSEC_REKEY" = yes ]; then
+        WANT_PPP="$WANT_PPP life=$IPSEC_LIFETIME ikelife=$IPSEC_IKE_LIFETIME rekey=$IPSEC_REKEY"
+    fi
+    if [ "$WANT_IPSEC" = yes ] && [ "$IPSEC_AUTH" = cert ]; then
+        WANT_PPP="$WANT_PPP auth=cert certs=$(cat "$IPSEC_CERTDIR/ca.pem" "$IPSEC_CERTDIR/gw.pem" | sha256sum | cut -c1-8)"
+    fi
+}
+
+# swanctl.conf's local/remote sections: a pre-shared key or certificates
+ipsec_auth_sections() {
+    if [ "$IPSEC_AUTH" = cert ]; then
+        printf '        local {\n            auth = pubkey\n            certs = winvpn-lab-gw.pem\n        }\n'
+        printf '        remote {\n            auth = pubkey\n        }\n'
+    else
+        printf '        local {\n            auth = psk\n        }\n'
+        printf '        remote {\n            auth = psk\n        }\n'
+    fi
+}
+
+# the certificates of XL2TPD_IPSEC_AUTH=cert into the guest's /etc/swanctl
+ipsec_copy_certs() {
+    [ "$IPSEC_AUTH" = cert ] || return 0
+    mkdir -p "$RUN/etc/swanctl/x509ca" "$RUN/etc/swanctl/x509" "$RUN/etc/swanctl/private"
+    cp "$IPSEC_CERTDIR/ca.pem" "$RUN/etc/swanctl/x509ca/winvpn-lab-ca.pem"
+    cp "$IPSEC_CERTDIR/gw.pem" "$RUN/etc/swanctl/x509/winvpn-lab-gw.pem"
+    cp "$IPSEC_CERTDIR/gw.key" "$RUN/etc/swanctl/private/winvpn-lab-gw.key"
+    chmod 600 "$RUN/etc/swanctl/private/winvpn-lab-gw.key"
+}
+
+# the CHILD_SA's lifetimes (XL2TPD_IPSEC_LIFETIME, XL2TPD_IPSEC_REKEY)
+ipsec_child_lifetimes() {
+    if [ -z "$IPSEC_LIFETIME" ]; then
+        echo "                rekey_time = 0"
+    elif [ "$IPSEC_REKEY" = yes ]; then
+        echo "                rekey_time = $((IPSEC_LIFETIME * 8 / 10))s"
+        echo "                life_time = ${IPSEC_LIFETIME}s"
+        echo "                rand_time = 0"
+    else
+        echo "                rekey_time = 0"
+        echo "                life_time = ${IPSEC_LIFETIME}s"
+    fi
 }
 
 # strongSwan for XL2TPD_IPSEC=yes: the Windows L2TP/IPsec server profile
@@ -134,20 +203,15 @@ connections {
         encap = $FORCEENCAPS
         dpd_delay = 30s
         rekey_time = 0
-        reauth_time = 0
-        local {
-            auth = psk
-        }
-        remote {
-            auth = psk
-        }
+        reauth_time = ${IPSEC_IKE_LIFETIME:-0}${IPSEC_IKE_LIFETIME:+s}
+$(ipsec_auth_sections)
         children {
             l2tp {
                 mode = transport
                 local_ts = dynamic[udp/1701]
                 remote_ts = dynamic[udp]
                 esp_proposals = aes256-sha1,aes128-sha1,3des-sha1,aes256-sha256,aes128-sha256,aes128gcm16,aes256gcm16,aes256-sha1-modp2048
-                rekey_time = 0
+$(ipsec_child_lifetimes)
                 dpd_action = clear
             }
         }
@@ -160,6 +224,7 @@ secrets {
 }
 EOF
     chmod 600 "$RUN/etc/swanctl/swanctl.conf"
+    ipsec_copy_certs
     # charon's log on hostfs, for the tests (IKE, CHILD_SA, Deletes, NAT);
     # no forecast plugin (it joins multicast groups: IGMP on the lab link)
     cat >"$RUN/etc/strongswan.d/winvpn-lab.conf" <<'EOF'
@@ -270,6 +335,7 @@ EOF
     else
         rm -f "$RUN/etc/modprobe.d/winvpn-no-kernel-l2tp.conf"
     fi
+    lab_write_dhcp "$RUN" "$LAB_XL2TPD_PPP_SERVER_IP" "$DHCP"
 }
 
 # Everything else the guest reads from /mnt/cfg: the shared guest scripts
@@ -435,7 +501,7 @@ cmd_selftest() {
     local cli_pap="refuse-eap refuse-chap refuse-mschap refuse-mschap-v2"
     unset XL2TPD_AUTH XL2TPD_MPPE XL2TPD_SECRET XL2TPD_PPP_OPTS XL2TPD_LENGTH_BIT
     # (the in-guest client speaks plain L2TP, which IPsec mode drops)
-    unset XL2TPD_IPSEC XL2TPD_IPSEC_PSK XL2TPD_IPSEC_FORCEENCAPS
+    unset XL2TPD_IPSEC XL2TPD_IPSEC_PSK XL2TPD_IPSEC_FORCEENCAPS XL2TPD_IPSEC_LIFETIME XL2TPD_IPSEC_IKE_LIFETIME XL2TPD_IPSEC_REKEY XL2TPD_IPSEC_AUTH XL2TPD_IPSEC_CERTDIR
     echo "selftest: start (cold, or reconfigure)"
     ts=$(lab_now)
     start_indented

@@ -9,6 +9,9 @@
 #include "wv.h"
 
 #include <stdlib.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/x509v3.h>
 
 #include "check.h"
 #include "crypto.h"
@@ -141,9 +144,9 @@ static void advance(struct harness *t, uint64_t ms)
 	}
 }
 
-static void setup(struct harness *t, const char *ike, const char *esp, enum ipsec_encap encap)
+static void setup_cfg(struct harness *t, struct ipsec_config *cfgp)
 {
-	struct ipsec_config cfg = { .psk = "vpnpsk123", .ike = ike, .esp = esp, .encap = encap };
+	struct ipsec_config cfg = *cfgp;
 	struct ipsec_test_hooks hooks = { hook_send, hook_random, t };
 	char *err = NULL;
 
@@ -167,6 +170,13 @@ static void setup(struct harness *t, const char *ike, const char *esp, enum ipse
 	t->r.ip = cfg.gateway;
 	t->r.peer = cfg.local;
 	t->r.to_init = &t->to_init;
+}
+
+static void setup(struct harness *t, const char *ike, const char *esp, enum ipsec_encap encap)
+{
+	struct ipsec_config cfg = { .psk = "vpnpsk123", .ike = ike, .esp = esp, .encap = encap };
+
+	setup_cfg(t, &cfg);
 }
 
 static void start(struct harness *t)
@@ -619,6 +629,550 @@ static void test_vids(void)
 	CHECK_MEM(h, ike_vid_ms_nt5, 16);
 }
 
+/* ---- rekeying -------------------------------------------------------------------- */
+
+/* One L2TP message each way; returns true if both arrived intact. */
+static bool data_both_ways(struct harness *t, struct esp_sa *resp_sa)
+{
+	static const uint8_t l2tp[] = { 0xc8, 0x02, 0x00, 0x0c, 0x00, 0x01, 0x00, 0x00,
+					0x00, 0x00, 0x00, 0x00 };
+	unsigned rx = t->n_rx;
+
+	t->r.esp_rx_len = 0;
+	if (ipsec_send(t->ips, pkt_from(l2tp, sizeof(l2tp))) != 0)
+		return false;
+	pump(t);
+	if (t->r.esp_rx_len != sizeof(l2tp) || memcmp(t->r.esp_rx, l2tp, sizeof(l2tp)))
+		return false;
+	resp_send_esp_sa(&t->r, resp_sa, (const uint8_t *)"\xc8\x02" "back", 6, false);
+	pump(t);
+	return t->n_rx == rx + 1 && t->rx_len == 6 && !memcmp(t->rx, "\xc8\x02" "back", 6);
+}
+
+static void test_rekey_p2(void)
+{
+	struct harness t;
+	uint32_t spi_in0, spi_r0;
+	unsigned i;
+
+	fprintf(stderr, "== phase-2 rekey: overlap, switch, Delete of the old SA\n");
+	setup(&t, NULL, NULL, IPSEC_ENCAP_AUTO);
+	t.r.p2_life = 100;                         /* the gateway shortens our 3600 s */
+	start(&t);
+	CHECK(t.ups == 1 && t.r.n_qm1 == 1);
+	spi_in0 = t.r.spi_i;
+	spi_r0 = t.r.spi_r;
+	/* nothing before 85 % of the lifetime; data flows every second */
+	for (i = 0; i < 84; i++) {
+		advance(&t, 1000);
+		CHECK(data_both_ways(&t, t.r.esp_out));
+	}
+	CHECK(t.r.n_qm1 == 1 && t.downs == 0);
+	t.loglen = 0;
+	advance(&t, 6000);                         /* 90 s: the rekey is due by now */
+	CHECK(t.r.n_qm1 == 2 && t.r.n_qm3 == 2 && t.r.hash1_ok && t.r.hash3_ok);
+	CHECK(t.r.spi_i != spi_in0 && t.r.spi_r != spi_r0);
+	CHECK(strstr(t.logbuf, "IPsec SA rekeyed: new SPIs in 0x") != NULL);
+	CHECK(ipsec_state(t.ips) == IKE_S_ESTABLISHED && t.ups == 1 && t.downs == 0);
+	teardown(&t);
+}
+
+/* The overlap in detail, on a clock stopped right after Quick Mode 3. */
+static void test_rekey_overlap(void)
+{
+	struct harness t;
+	uint32_t spi_in0, spi_r0;
+	unsigned old_before;
+
+	fprintf(stderr, "== phase-2 rekey: both SAs valid during the overlap\n");
+	setup(&t, NULL, NULL, IPSEC_ENCAP_AUTO);
+	t.r.p2_life = 20;
+	start(&t);
+	spi_in0 = t.r.spi_i;
+	spi_r0 = t.r.spi_r;
+	/* step to the rekey in 250 ms slices, stopping as soon as it ran */
+	while (t.r.n_qm3 < 2 && t.now < 1000000 + 20000)
+		advance(&t, 250);
+	CHECK(t.r.n_qm3 == 2);
+	CHECK(t.r.old_esp_in != NULL && t.r.old_esp_out != NULL);
+	/* outbound still on the old SA (the gateway may not have installed
+	 * the new one yet), inbound accepts both */
+	old_before = t.r.n_esp_old;
+	CHECK(data_both_ways(&t, t.r.esp_out));
+	CHECK(t.r.esp_rx_spi == spi_r0 && t.r.n_esp_old == old_before + 1);
+	CHECK(data_both_ways(&t, t.r.old_esp_out));
+	/* after the switch: outbound on the new SA */
+	advance(&t, IKE_REKEY_SWITCH_MS);
+	CHECK(data_both_ways(&t, t.r.esp_out));
+	CHECK(t.r.esp_rx_spi == t.r.spi_r);
+	CHECK(data_both_ways(&t, t.r.old_esp_out));
+	CHECK(t.r.n_del_esp == 0);
+	/* the grace ends: Delete for our old inbound SPI, which stops working */
+	advance(&t, IKE_REKEY_GRACE_MS);
+	CHECK(t.r.n_del_esp == 1 && t.r.del_esp_spi == spi_in0);
+	CHECK(t.r.old_esp_out == NULL);            /* the responder dropped it */
+	CHECK(data_both_ways(&t, t.r.esp_out));
+	CHECK(t.downs == 0);
+	/* stop: Deletes for the current SA only */
+	ipsec_stop(t.ips);
+	pump(&t);
+	CHECK(t.r.n_del_esp == 2 && t.r.del_esp_spi == t.r.spi_i && t.r.n_del_isakmp == 1);
+	teardown(&t);
+}
+
+/* The gateway deletes the replaced SA itself (strongSwan with rekey=no when
+ * the old one hits its hard lifetime): the tunnel goes on. */
+static void test_rekey_gateway_deletes_old(void)
+{
+	struct harness t;
+	uint8_t spi[4];
+
+	fprintf(stderr, "== phase-2 rekey: the gateway deletes the old SA\n");
+	setup(&t, NULL, NULL, IPSEC_ENCAP_AUTO);
+	t.r.p2_life = 20;
+	start(&t);
+	store_be32(spi, t.r.spi_r);
+	while (t.r.n_qm3 < 2 && t.now < 1000000 + 20000)
+		advance(&t, 250);
+	CHECK(t.r.n_qm3 == 2);
+	resp_delete(&t.r, ISAKMP_PROTO_ESP, spi, 4);
+	pump(&t);
+	CHECK(t.downs == 0);
+	CHECK(strstr(t.logbuf, "deleted the replaced IPsec SA") != NULL);
+	CHECK(data_both_ways(&t, t.r.esp_out));
+	CHECK(t.r.esp_rx_spi == t.r.spi_r);       /* switched at once */
+	/* no Delete from us for an SA the gateway already dropped */
+	advance(&t, IKE_REKEY_GRACE_MS + 1000);
+	CHECK(t.r.n_del_esp == 0 && t.downs == 0);
+	/* a Delete for the SA in use still ends the tunnel */
+	store_be32(spi, t.r.spi_r);
+	resp_delete(&t.r, ISAKMP_PROTO_ESP, spi, 4);
+	pump(&t);
+	CHECK(t.downs == 1 && t.why == WV_FAIL_PEER_DEAD);
+	teardown(&t);
+}
+
+static void test_rekey_p1(void)
+{
+	struct harness t;
+	uint8_t ick0[8];
+
+	fprintf(stderr, "== phase-1 rekey: new Main Mode, old ISAKMP SA deleted, SAs live on\n");
+	setup(&t, NULL, NULL, IPSEC_ENCAP_AUTO);
+	t.r.fake_nat = true;                       /* over UDP 4500 */
+	t.r.dpd_vid = true;
+	t.r.p1_life = 60;
+	t.r.p2_life = 200;
+	start(&t);
+	CHECK(t.ups == 1 && t.r.initial_contact);
+	memcpy(ick0, t.r.icookie, 8);
+	advance(&t, 50000);
+	CHECK(t.r.n_mm1 == 1);
+	t.loglen = 0;
+	advance(&t, 5000);                         /* 55 s: past 90 % */
+	CHECK(t.r.n_mm1 == 2 && t.r.n_mm5 == 2 && t.r.hash_i_ok);
+	CHECK(memcmp(ick0, t.r.icookie, 8) != 0);
+	CHECK(!t.r.initial_contact);               /* it would drop our IPsec SA */
+	CHECK(t.r.n_del_isakmp == 1 && t.r.n_del_esp == 0);
+	CHECK(strstr(t.logbuf, "IKE SA rekeyed") != NULL);
+	CHECK(t.r.n_qm1 == 1);                     /* the IPsec SA lives on */
+	CHECK(data_both_ways(&t, t.r.esp_out));
+	/* DPD runs on the new ISAKMP SA */
+	t.r.n_dpd_req = 0;
+	advance(&t, 31000);
+	CHECK(t.r.n_dpd_req >= 1 && t.downs == 0);
+	/* a phase-2 rekey under the new ISAKMP SA */
+	advance(&t, 100000);
+	CHECK(t.r.n_qm1 >= 2 && t.r.hash1_ok && t.r.hash3_ok);
+	CHECK(t.r.n_mm1 >= 3);                     /* and phase 1 again */
+	CHECK(data_both_ways(&t, t.r.esp_out));
+	CHECK(t.downs == 0 && t.ups == 1);
+	teardown(&t);
+}
+
+static void test_rekey_gateway_qm(void)
+{
+	struct harness t;
+	uint32_t spi_r0;
+
+	fprintf(stderr, "== the gateway rekeys the IPsec SA (we answer its Quick Mode)\n");
+	setup(&t, NULL, NULL, IPSEC_ENCAP_AUTO);
+	start(&t);
+	spi_r0 = t.r.spi_r;
+	advance(&t, 1000);
+	t.loglen = 0;
+	resp_start_qm(&t.r);
+	pump(&t);
+	CHECK(t.r.gi_hash2_ok && t.r.gi_done);
+	CHECK(strstr(t.logbuf, "started a Quick Mode") != NULL);
+	CHECK(strstr(t.logbuf, "IPsec SA rekeyed") != NULL);
+	/* both directions on the new pair at once; the old inbound still works */
+	CHECK(data_both_ways(&t, t.r.esp_out));
+	CHECK(t.r.esp_rx_spi == t.r.gi_spi && t.r.esp_rx_spi != spi_r0);
+	CHECK(data_both_ways(&t, t.r.old_esp_out));
+	advance(&t, IKE_REKEY_GRACE_MS + 500);
+	CHECK(t.r.n_del_esp == 1 && t.downs == 0);
+	CHECK(data_both_ways(&t, t.r.esp_out));
+	/* again with PFS, which we did not ask for (strongSwan puts its group in
+	 * every proposal when one has PFS): accepted, keys from the new DH */
+	t.r.gi_pfs = 14;
+	t.r.n_del_esp = 0;
+	resp_start_qm(&t.r);
+	pump(&t);
+	CHECK(t.r.gi_hash2_ok && t.r.gi_done);
+	CHECK(data_both_ways(&t, t.r.esp_out));
+	CHECK(t.r.esp_rx_spi == t.r.gi_spi);
+	CHECK(t.downs == 0 && t.ups == 1);
+	teardown(&t);
+}
+
+/* The gateway starts a Main Mode of its own (it rekeys the IKE SA as the
+ * initiator): we say so, do not answer, and the tunnel goes on. */
+static void test_rekey_gateway_mm(void)
+{
+	struct harness t;
+	struct isakmp_hdr h = { .version = ISAKMP_VERSION, .exch = ISAKMP_EXCH_ID_PROT };
+	struct ike_p1_prop p = { .enc = IKE_ENC_AES_CBC, .key_bits = 256, .hash = IKE_HASH_SHA1,
+				 .group = 14 };
+	uint8_t mem[512];
+	struct ike_buf b;
+	unsigned sent;
+
+	fprintf(stderr, "== the gateway starts a Main Mode of its own\n");
+	setup(&t, NULL, NULL, IPSEC_ENCAP_AUTO);
+	start(&t);
+	CHECK(t.ups == 1);
+	memcpy(h.icookie, "GWINITOR", 8);
+	ikeb_init(&b, mem, sizeof(mem));
+	ikeb_msg_begin(&b, &h);
+	ike_build_p1_sa(&b, &p, 1, 28800);
+	ikeb_msg_end(&b);
+	sent = t.sends[IPSEC_CH_IKE];
+	t.loglen = 0;
+	ipsec_input(t.ips, IPSEC_CH_IKE, b.p, b.len);
+	pump(&t);
+	CHECK(strstr(t.logbuf, "started a new Main Mode") != NULL);
+	CHECK(t.sends[IPSEC_CH_IKE] == sent && t.downs == 0);
+	CHECK(data_both_ways(&t, t.r.esp_out));
+	teardown(&t);
+}
+
+static void test_rekey_kilobytes(void)
+{
+	struct harness t;
+	uint8_t big[400];
+	unsigned i;
+
+	fprintf(stderr, "== phase-2 rekey on the gateway's kilobyte lifetime\n");
+	setup(&t, NULL, NULL, IPSEC_ENCAP_AUTO);
+	t.r.p2_kb = 4;                             /* 4096 octets */
+	start(&t);
+	CHECK(t.ups == 1);
+	memset(big, 0xc8, sizeof(big));
+	for (i = 0; i < 8; i++)
+		CHECK(ipsec_send(t.ips, pkt_from(big, sizeof(big))) == 0);
+	advance(&t, 250);
+	CHECK(t.r.n_qm1 == 1);                     /* ~3.5 KB so far: below 90 % */
+	for (i = 0; i < 4; i++)
+		CHECK(ipsec_send(t.ips, pkt_from(big, sizeof(big))) == 0);
+	advance(&t, 250);
+	CHECK(t.r.n_qm1 == 2 && t.downs == 0);
+	teardown(&t);
+}
+
+/* ---- certificates (machine-auth-type=tls) ---------------------------------------- */
+
+struct pki {
+	char dir[64];
+	EVP_PKEY *ca_key, *other_ca_key, *gw_key, *gw2_key, *cl_key;
+	X509 *ca, *other_ca, *gw, *gw_other, *cl;
+	char ca_pem[96], cl_pem[96], cl_key_pem[96], cl_key_enc[96], cl_p12[96];
+};
+
+static void add_ext(X509 *x, X509 *issuer, int nid, const char *val)
+{
+	X509V3_CTX ctx;
+	X509_EXTENSION *e;
+
+	X509V3_set_ctx(&ctx, issuer ? issuer : x, x, NULL, NULL, 0);
+	e = X509V3_EXT_conf_nid(NULL, &ctx, nid, val);
+	CHECK(e != NULL);
+	if (e)
+		X509_add_ext(x, e, -1);
+	X509_EXTENSION_free(e);
+}
+
+/* A certificate for key named CN=cn, issued by issuer (NULL: self-signed CA). */
+static X509 *mk_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *ikey, const char *san)
+{
+	static long serial = 1;
+	X509 *x = X509_new();
+	X509_NAME *n = X509_get_subject_name(x);
+
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
+	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+	X509_gmtime_adj(X509_getm_notAfter(x), 30L * 86400);
+	X509_set_pubkey(x, key);
+	X509_NAME_add_entry_by_txt(n, "C", MBSTRING_ASC, (const unsigned char *)"CH", -1, -1, 0);
+	X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC, (const unsigned char *)"winvpn test", -1,
+				   -1, 0);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+	X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : n);
+	add_ext(x, issuer, NID_basic_constraints, issuer ? "critical,CA:FALSE" : "critical,CA:TRUE");
+	add_ext(x, issuer, NID_key_usage, issuer ? "critical,digitalSignature,keyEncipherment" :
+		"critical,keyCertSign,cRLSign");
+	add_ext(x, issuer, NID_subject_key_identifier, "hash");
+	if (san)
+		add_ext(x, issuer, NID_subject_alt_name, san);
+	CHECK(X509_sign(x, ikey ? ikey : key, EVP_sha256()) > 0);
+	return x;
+}
+
+static void write_pem(const char *path, X509 *a, X509 *b)
+{
+	FILE *f = fopen(path, "w");
+
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	PEM_write_X509(f, a);
+	if (b)
+		PEM_write_X509(f, b);
+	fclose(f);
+}
+
+static void pki_make(struct pki *k)
+{
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	PKCS12 *p12;
+	FILE *f;
+
+	memset(k, 0, sizeof(*k));
+	snprintf(k->dir, sizeof(k->dir), "/tmp/test-ike-cert.XXXXXX");
+	CHECK(mkdtemp(k->dir) != NULL);
+	k->ca_key = EVP_RSA_gen(2048);
+	k->other_ca_key = EVP_RSA_gen(2048);
+	k->gw_key = EVP_RSA_gen(2048);
+	k->gw2_key = EVP_RSA_gen(2048);
+	k->cl_key = EVP_RSA_gen(2048);
+	k->ca = mk_cert(k->ca_key, "winvpn test CA", NULL, NULL, NULL);
+	k->other_ca = mk_cert(k->other_ca_key, "another CA", NULL, NULL, NULL);
+	k->gw = mk_cert(k->gw_key, "vpn.example.com", k->ca, k->ca_key,
+			"DNS:vpn.example.com,IP:10.99.1.2");
+	k->gw_other = mk_cert(k->gw2_key, "vpn.example.com", k->other_ca, k->other_ca_key,
+			      "DNS:vpn.example.com,IP:10.99.1.2");
+	k->cl = mk_cert(k->cl_key, "client1", k->ca, k->ca_key, "DNS:client1.example.com");
+	snprintf(k->ca_pem, sizeof(k->ca_pem), "%s/ca.pem", k->dir);
+	snprintf(k->cl_pem, sizeof(k->cl_pem), "%s/client.pem", k->dir);
+	snprintf(k->cl_key_pem, sizeof(k->cl_key_pem), "%s/client-key.pem", k->dir);
+	snprintf(k->cl_key_enc, sizeof(k->cl_key_enc), "%s/client-key-enc.pem", k->dir);
+	snprintf(k->cl_p12, sizeof(k->cl_p12), "%s/client.p12", k->dir);
+	write_pem(k->ca_pem, k->ca, NULL);
+	write_pem(k->cl_pem, k->cl, NULL);
+	f = fopen(k->cl_key_pem, "w");
+	if (f) {
+		PEM_write_PrivateKey(f, k->cl_key, NULL, NULL, 0, NULL, NULL);
+		fclose(f);
+	}
+	f = fopen(k->cl_key_enc, "w");
+	if (f) {
+		PEM_write_PrivateKey(f, k->cl_key, EVP_aes_256_cbc(), NULL, 0, NULL,
+				     (void *)"keypass1");
+		fclose(f);
+	}
+	sk_X509_push(chain, k->ca);
+	p12 = PKCS12_create("p12pass", "client1", k->cl_key, k->cl, chain, 0, 0, 0, 0, 0);
+	sk_X509_free(chain);
+	CHECK(p12 != NULL);
+	f = fopen(k->cl_p12, "wb");
+	if (f && p12) {
+		i2d_PKCS12_fp(f, p12);
+		fclose(f);
+	}
+	PKCS12_free(p12);
+}
+
+static void pki_free(struct pki *k)
+{
+	char cmd[128];
+
+	EVP_PKEY_free(k->ca_key);
+	EVP_PKEY_free(k->other_ca_key);
+	EVP_PKEY_free(k->gw_key);
+	EVP_PKEY_free(k->gw2_key);
+	EVP_PKEY_free(k->cl_key);
+	X509_free(k->ca);
+	X509_free(k->other_ca);
+	X509_free(k->gw);
+	X509_free(k->gw_other);
+	X509_free(k->cl);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", k->dir);
+	CHECK(system(cmd) == 0);
+}
+
+/* A connection with certificates; the gateway presents gw (its key gw_key). */
+static void cert_setup(struct harness *t, struct pki *k, const char *cert, const char *key,
+		       const char *pass, const char *remote_id, X509 *gw, EVP_PKEY *gw_key)
+{
+	struct ipsec_config cfg = { .cert_auth = true, .cert = cert, .key = key,
+				    .cert_pass = pass, .ca = k->ca_pem, .remote_id = remote_id,
+				    .gateway_name = "10.99.1.2" };
+
+	setup_cfg(t, &cfg);
+	t->r.cert = gw;
+	t->r.cert_key = gw_key;
+}
+
+static void test_cert_pem(struct pki *k)
+{
+	struct harness t;
+
+	fprintf(stderr, "== certificates: PEM certificate, encrypted PEM key\n");
+	cert_setup(&t, k, k->cl_pem, k->cl_key_enc, "keypass1", NULL, k->gw, k->gw_key);
+	start(&t);
+	CHECK(t.ups == 1 && t.downs == 0);
+	CHECK(t.r.sig_i_ok && t.r.n_cert_i == 1 && t.r.n_cr == 1);
+	CHECK(t.r.id_i_type == IKE_ID_DER_ASN1_DN);
+	CHECK(t.r.sel.auth == IKE_AUTH_RSA_SIG && t.r.n_transforms_mm1 == 4);
+	CHECK(strstr(t.logbuf, "certificate verified against machine-ca") != NULL);
+	CHECK(strstr(t.logbuf, "keypass1") == NULL);
+	check_data(&t, false);
+	teardown(&t);
+}
+
+static void test_cert_p12(struct pki *k)
+{
+	struct harness t;
+
+	fprintf(stderr, "== certificates: PKCS#12, ipsec-remote-id as a DN and a host name\n");
+	cert_setup(&t, k, k->cl_p12, NULL, "p12pass", "C=CH, O=winvpn test, CN=vpn.example.com",
+		   k->gw, k->gw_key);
+	start(&t);
+	CHECK(t.ups == 1 && t.r.sig_i_ok);
+	check_data(&t, false);
+	teardown(&t);
+	cert_setup(&t, k, k->cl_p12, NULL, "p12pass", "vpn.example.com", k->gw, k->gw_key);
+	start(&t);
+	CHECK(t.ups == 1 && t.downs == 0);
+	teardown(&t);
+}
+
+static void cert_config_error(struct pki *k, const char *cert, const char *key, const char *pass,
+			      const char *want)
+{
+	struct ipsec_config cfg = { .cert_auth = true, .cert = cert, .key = key, .cert_pass = pass,
+				    .ca = k->ca_pem };
+	struct wv_loop *loop = wv_loop_new();
+	struct wv_log lg = { 0 };
+	char *err = NULL;
+	struct ipsec *ips;
+
+	inet_pton(AF_INET, "10.99.1.2", &cfg.gateway);
+	ips = ipsec_new(loop, &lg, &cfg, &events, NULL, &err);
+	CHECK(ips == NULL && err && strstr(err, want));
+	if (err)
+		fprintf(stderr, "   %s\n", err);
+	if (err && pass && *pass)
+		CHECK(strstr(err, pass) == NULL);
+	ipsec_free(ips);
+	free(err);
+	wv_loop_free(loop);
+}
+
+static void test_cert_config_errors(struct pki *k)
+{
+	char missing[128];
+
+	fprintf(stderr, "== certificates: files that do not load\n");
+	snprintf(missing, sizeof(missing), "%s/nope.pem", k->dir);
+	cert_config_error(k, missing, NULL, NULL, "cannot read the machine certificate");
+	cert_config_error(k, k->cl_pem, k->cl_key_enc, "wrongpass",
+			  "wrong passphrase for the private key");
+	cert_config_error(k, k->cl_pem, k->cl_key_enc, NULL, "is encrypted: set its passphrase");
+	cert_config_error(k, k->cl_p12, NULL, "wrongpass", "wrong passphrase for the PKCS#12");
+	cert_config_error(k, k->cl_pem, NULL, NULL, "no private key in");
+	cert_config_error(k, k->ca_pem, k->cl_key_pem, NULL, "does not belong to the certificate");
+}
+
+static void test_cert_bad_ca(struct pki *k)
+{
+	struct harness t;
+
+	fprintf(stderr, "== certificates: the gateway's certificate is from another CA\n");
+	cert_setup(&t, k, k->cl_pem, k->cl_key_pem, NULL, NULL, k->gw_other, k->gw2_key);
+	start(&t);
+	CHECK(t.ups == 0 && t.downs == 1 && t.why == WV_FAIL_AUTH);
+	CHECK(strstr(t.msg, "not signed by machine-ca") != NULL);
+	CHECK(strstr(t.msg, "CN=another CA") != NULL);          /* the issuer */
+	CHECK(strstr(t.msg, "CN=vpn.example.com") != NULL);     /* the subject */
+	pump(&t);
+	CHECK(t.r.n_del_isakmp == 1);       /* the gateway holds the SA: delete it */
+	fprintf(stderr, "   %s\n", t.msg);
+	teardown(&t);
+}
+
+static void test_cert_identity(struct pki *k)
+{
+	struct harness t;
+	struct ipsec_config cfg = { .cert_auth = true, .cert = k->cl_pem, .key = k->cl_key_pem,
+				    .ca = k->ca_pem, .gateway_name = "gw.other.example" };
+
+	fprintf(stderr, "== certificates: the gateway's identity does not match\n");
+	cert_setup(&t, k, k->cl_pem, k->cl_key_pem, NULL, "CN=somebody else", k->gw, k->gw_key);
+	start(&t);
+	CHECK(t.downs == 1 && t.why == WV_FAIL_AUTH);
+	CHECK(strstr(t.msg, "does not match ipsec-remote-id \"CN=somebody else\"") != NULL);
+	pump(&t);
+	CHECK(t.r.n_del_isakmp == 1);
+	CHECK(strstr(t.msg, "vpn.example.com") != NULL);
+	fprintf(stderr, "   %s\n", t.msg);
+	teardown(&t);
+	/* no ipsec-remote-id: the certificate must name the gateway dialled */
+	setup_cfg(&t, &cfg);
+	t.r.cert = k->gw;
+	t.r.cert_key = k->gw_key;
+	start(&t);
+	CHECK(t.downs == 1 && t.why == WV_FAIL_AUTH);
+	CHECK(strstr(t.msg, "does not name the gateway gw.other.example") != NULL);
+	fprintf(stderr, "   %s\n", t.msg);
+	teardown(&t);
+}
+
+static void test_cert_rejected(struct pki *k)
+{
+	struct harness t;
+
+	fprintf(stderr, "== certificates: the gateway rejects ours\n");
+	cert_setup(&t, k, k->cl_pem, k->cl_key_pem, NULL, NULL, k->gw, k->gw_key);
+	t.r.cert_reject = ISAKMP_N_INVALID_CERTIFICATE;
+	start(&t);
+	CHECK(t.downs == 1 && t.why == WV_FAIL_AUTH);
+	CHECK(strstr(t.msg, "rejected our machine certificate \"CN=client1,O=winvpn test,C=CH\"") != NULL);
+	fprintf(stderr, "   %s\n", t.msg);
+	teardown(&t);
+	/* a forged SIG_R */
+	cert_setup(&t, k, k->cl_pem, k->cl_key_pem, NULL, NULL, k->gw, k->gw_key);
+	t.r.bad_hash_r = true;
+	start(&t);
+	CHECK(t.downs == 1 && t.why == WV_FAIL_AUTH && strstr(t.msg, "SIG_R") != NULL);
+	teardown(&t);
+}
+
+static void test_certs(void)
+{
+	struct pki k;
+
+	pki_make(&k);
+	test_cert_pem(&k);
+	test_cert_p12(&k);
+	test_cert_config_errors(&k);
+	test_cert_bad_ca(&k);
+	test_cert_identity(&k);
+	test_cert_rejected(&k);
+	pki_free(&k);
+}
+
 int main(void)
 {
 	test_vids();
@@ -639,6 +1193,14 @@ int main(void)
 	test_gateway_deletes();
 	test_stop_early();
 	test_free_in_down();
+	test_rekey_p2();
+	test_rekey_overlap();
+	test_rekey_gateway_deletes_old();
+	test_rekey_p1();
+	test_rekey_gateway_qm();
+	test_rekey_kilobytes();
+	test_rekey_gateway_mm();
+	test_certs();
 	pkt_pool_drain();
 	return check_done("test-ike-exchange");
 }

@@ -6,7 +6,8 @@
  *
  * Covered: the Windows-style setup (SCCRQ..ICCN, the AVPs of each), data
  * both ways and sequencing by example, the orderly stop (CDN, StopCCN, ack)
- * and SoftEther's StopCCN answer, loss both ways (retransmission with the
+ * and SoftEther's StopCCN answer (also after its CDN acknowledged ours: we
+ * linger up to 1 s to acknowledge it, and no longer), loss both ways (retransmission with the
  * same Ns and the current Nr, back-off 1 2 4 8 8 s), duplicates (acked, not
  * handled twice), reordering (kept and handled in order), the peer's window,
  * giving up (setup timer, retries, HELLO on a silent tunnel), StopCCN and
@@ -66,6 +67,7 @@ struct lns {
 	unsigned drop_tx;             /* lose the next N datagrams to the client */
 	bool hold;                    /* keep what it sends until released */
 	bool dup_sccrp, reorder_icrp, no_iccn_ack, softether_stop;
+	bool cdn_then_stop;           /* SoftEther 5.01: CDN, then its own StopCCN */
 	bool no_chal_resp;            /* ignores the client's Challenge */
 	bool quiet_ppp;               /* its PPP does not speak first */
 	uint16_t refuse_sccrq;        /* StopCCN with this result instead of SCCRP */
@@ -326,11 +328,21 @@ static void lns_handle(struct env *e, const struct l2tp_msg *m)
 		if (!g->quiet_ppp)
 			lns_data(e, "0002 1234 5678 ff03 c021 0101 0004");
 		break;
-	case L2TP_STOPCCN:
-		if (g->softether_stop)
-			lns_stopccn(e, 0, 1536, NULL);
-		else
+	case L2TP_CDN:
+		if (!g->cdn_then_stop)
 			lns_zlb(e);
+		break;
+	case L2TP_STOPCCN:
+		if (g->cdn_then_stop) {
+			/* its CDN acknowledges ours and our StopCCN, then its
+			 * own StopCCN comes */
+			lns_cdn(e, 3, 0);
+			lns_stopccn(e, 0, 1536, NULL);
+		} else if (g->softether_stop) {
+			lns_stopccn(e, 0, 1536, NULL);
+		} else {
+			lns_zlb(e);
+		}
 		break;
 	default:
 		lns_zlb(e);
@@ -929,6 +941,96 @@ static void test_softether(void)
 	env_done(&e);
 }
 
+/* SoftEther 5.01's real teardown: CDN -> its CDN (whose Nr acknowledges our
+ * StopCCN too), then its own StopCCN.  We stay until that StopCCN is
+ * acknowledged (unacknowledged, SoftEther resends it into the next
+ * connection), but no longer than L2TP_LINGER_MS. */
+static void test_softether_linger(void)
+{
+	struct env e;
+	const struct rec *r;
+	uint16_t stop_ns;
+
+	/* both come together: acknowledged at once, down at once */
+	env_init(&e, true);
+	e.lns.tid = 1;
+	e.lns.vendor = "L2TP";
+	e.lns.quiet_ppp = true;
+	e.lns.cdn_then_stop = true;
+	env_start(&e);
+	CHECK(e.ups == 1);
+	l2tp_link_ops.stop(e.l);
+	pump(&e);
+	CHECK(e.downs == 1 && e.why == WV_OK);
+	CHECK_STR(e.msg, "disconnected");
+	CHECK(log_has(&e, "waiting up to 1000 ms for the gateway's own StopCCN"));
+	CHECK(log_has(&e, "the gateway answered our StopCCN with its own"));
+	/* its StopCCN (its Ns 3: SCCRP, ICRP, CDN before it) was acknowledged */
+	r = &e.lns.rx[e.lns.n_rx - 1];
+	CHECK(r->zlb && r->tunnel == 1 && r->nr == 4);
+	env_done(&e);
+
+	/* its StopCCN comes 600 ms after its CDN: we are still there */
+	env_init(&e, true);
+	e.lns.tid = 1;
+	e.lns.vendor = "L2TP";
+	e.lns.quiet_ppp = true;
+	e.lns.cdn_then_stop = true;
+	env_start(&e);
+	e.lns.hold = true;
+	l2tp_link_ops.stop(e.l);
+	CHECK(e.lns.n_out == 2);
+	e.lns.hold = false;
+	pump_n(&e, 1);                  /* the CDN only */
+	CHECK(e.downs == 0);
+	e.lns.hold = true;
+	advance(&e, 600);
+	CHECK(e.downs == 0);
+	e.lns.hold = false;
+	pump(&e);
+	CHECK(e.downs == 1 && e.why == WV_OK);
+	r = &e.lns.rx[e.lns.n_rx - 1];
+	CHECK(r->zlb && r->nr == 4);
+	CHECK(e.now - 1000000 < 700);
+	env_done(&e);
+
+	/* its StopCCN is lost: we leave after 1 s, still "disconnected" */
+	env_init(&e, true);
+	e.lns.tid = 1;
+	e.lns.vendor = "L2TP";
+	e.lns.quiet_ppp = true;
+	e.lns.cdn_then_stop = true;
+	env_start(&e);
+	e.lns.hold = true;
+	l2tp_link_ops.stop(e.l);
+	CHECK(e.lns.n_out == 2);
+	stop_ns = e.lns.last_ns;
+	pkt_free(e.lns.out[1]);
+	e.lns.n_out = 1;
+	e.lns.hold = false;
+	pump(&e);
+	CHECK(e.downs == 0);
+	advance(&e, 999);
+	CHECK(e.downs == 0);
+	advance(&e, 2);
+	CHECK(e.downs == 1 && e.why == WV_OK);
+	CHECK_STR(e.msg, "disconnected");
+	CHECK(log_has(&e, "no StopCCN from the gateway within 1000 ms; closing"));
+	/* nothing acknowledged a StopCCN that never came */
+	r = &e.lns.rx[e.lns.n_rx - 1];
+	CHECK(r->zlb && r->nr == stop_ns);
+	CHECK(lns_count(&e.lns, L2TP_STOPCCN) == 1);
+	env_done(&e);
+
+	/* xl2tpd acknowledges with a ZLB: no lingering */
+	env_init(&e, true);
+	env_start(&e);
+	l2tp_link_ops.stop(e.l);
+	pump(&e);
+	CHECK(e.downs == 1 && !log_has(&e, "waiting up to"));
+	env_done(&e);
+}
+
 static void test_stop_variants(void)
 {
 	struct env e;
@@ -1293,6 +1395,7 @@ int main(void)
 	test_give_up();
 	test_peer_stop();
 	test_softether();
+	test_softether_linger();
 	test_stop_variants();
 	test_tunnel_auth();
 	test_unknown();

@@ -550,14 +550,18 @@ static const struct auth_case auth_cases[] = {
 	{ "03 05 c2 23 80", .answer = CONFACK },
 	{ "03 05 c2 23 05", .answer = CONFACK },
 	{ "03 04 c0 23", .answer = CONFACK },
-	/* EAP is not implemented: Nak with the preferred method */
-	{ "03 04 c2 27", .answer = CONFNAK, .nak = "03 05 c2 23 81" },
+	/* EAP (SoftEther's case, without Magic-Number: test_auth_eap_softether) */
+	{ "03 04 c2 27", .answer = CONFACK },
+	{ "03 04 c2 27", .require_mppe = true, .answer = CONFACK },
+	{ "03 04 c2 27", .refuse_eap = true, .answer = CONFNAK, .nak = "03 05 c2 23 81" },
 	{ "03 04 c0 23", .refuse_pap = true, .answer = CONFNAK, .nak = "03 05 c2 23 81" },
 	{ "03 05 c2 23 81", .refuse_mschapv2 = true, .answer = CONFNAK, .nak = "03 05 c2 23 80" },
 	{ "03 05 c2 23 81", .refuse_mschapv2 = true, .refuse_mschap = true, .answer = CONFNAK,
 	  .nak = "03 05 c2 23 05" },
 	{ "03 05 c2 23 81", .refuse_mschapv2 = true, .refuse_mschap = true, .refuse_chap = true,
-	  .answer = CONFNAK, .nak = "03 04 c0 23" },
+	  .answer = CONFNAK, .nak = "03 04 c2 27" },
+	{ "03 05 c2 23 81", .refuse_mschapv2 = true, .refuse_mschap = true, .refuse_chap = true,
+	  .refuse_eap = true, .answer = CONFNAK, .nak = "03 04 c0 23" },
 	{ "03 04 c0 23", .require_mppe = true, .answer = CONFNAK, .nak = "03 05 c2 23 81" },
 	{ "03 05 c2 23 05", .require_mppe = true, .answer = CONFNAK, .nak = "03 05 c2 23 81" },
 	{ "03 05 c2 23 80", .require_mppe = true, .answer = CONFACK },
@@ -565,20 +569,19 @@ static const struct auth_case auth_cases[] = {
 	{ "03 05 c2 23 06", .answer = CONFNAK, .nak = "03 05 c2 23 81" },
 	/* nothing left to offer: a sentence, no Configure-Reject */
 	{ "03 04 c0 23", .refuse_pap = true, .refuse_chap = true, .refuse_mschap = true,
-	  .refuse_mschapv2 = true, .answer = -1,
+	  .refuse_mschapv2 = true, .refuse_eap = true, .answer = -1,
 	  .sentence = "the server requires PAP, which the settings refuse (refuse-pap)" },
 	{ "03 05 c2 23 05", .require_mppe = true, .refuse_mschap = true, .refuse_mschapv2 = true,
-	  .answer = -1,
+	  .answer = CONFNAK, .nak = "03 04 c2 27" },
+	{ "03 05 c2 23 05", .require_mppe = true, .refuse_mschap = true, .refuse_mschapv2 = true,
+	  .refuse_eap = true, .answer = -1,
 	  .sentence = "the server requires CHAP-MD5, which cannot provide the MPPE keys that the "
 		      "settings require (require-mppe)" },
-	{ "03 04 c2 27", .refuse_pap = true, .refuse_chap = true, .refuse_mschap = true,
-	  .refuse_mschapv2 = true, .answer = -1,
-	  .sentence = "the server requires EAP, which winvpn does not support" },
 	{ "03 04 c2 27", .refuse_pap = true, .refuse_chap = true, .refuse_mschap = true,
 	  .refuse_mschapv2 = true, .refuse_eap = true, .answer = -1,
 	  .sentence = "the server requires EAP, which the settings refuse (refuse-eap)" },
 	{ "03 04 c0 27", .refuse_pap = true, .refuse_chap = true, .refuse_mschap = true,
-	  .refuse_mschapv2 = true, .answer = -1,
+	  .refuse_mschapv2 = true, .refuse_eap = true, .answer = -1,
 	  .sentence = "the server requires authentication protocol 0xc027, which winvpn does not "
 		      "support" },
 };
@@ -705,6 +708,50 @@ static void test_auth_walk(void)
 	settle();
 	CHECK(ev.dead == 1 && ev.why == WV_FAIL_PROPOSAL);
 	CHECK(strstr(ev.msg, "declined its authentication method (PAP)") != NULL);
+	finish();
+}
+
+/* SoftEther 5.01's EAP request (no Magic-Number) with a password: Nak'ed
+ * once for MS-CHAPv2 (its EAP cannot fall back), accepted when the gateway
+ * insists; a retransmission is Nak'ed again.  With user-auth-type=tls, or
+ * from a gateway sending a Magic-Number (pppd), EAP is accepted at once. */
+static void test_auth_eap_softether(void)
+{
+	struct ppp_config c;
+	const struct frame *f;
+
+	cfg_default(&c);
+	start(&c);
+	take_lcp_req();
+	peer_cp(PPP_LCP, LCP_CONFREQ, 1, "03 04 c2 27");
+	f = take(PPP_LCP, CONFNAK);
+	CHECK(same(f, "03 05 c2 23 81"));
+	peer_cp(PPP_LCP, LCP_CONFREQ, 1, "03 04 c2 27");
+	f = take(PPP_LCP, CONFNAK);
+	CHECK(same(f, "03 05 c2 23 81"));
+	peer_cp(PPP_LCP, LCP_CONFREQ, 2, "03 04 c2 27");
+	f = take(PPP_LCP, CONFACK);
+	CHECK(same(f, "03 04 c2 27"));
+	CHECK(ev.dead == 0);
+	finish();
+
+	start(&c);
+	take_lcp_req();
+	peer_cp(PPP_LCP, LCP_CONFREQ, 1, "03 04 c2 27 05 06 12 34 56 78");
+	f = take(PPP_LCP, CONFACK);
+	CHECK(same(f, "03 04 c2 27 05 06 12 34 56 78"));
+	finish();
+
+	cfg_default(&c);
+	c.eap_tls = true;
+	start(&c);
+	take_lcp_req();
+	peer_cp(PPP_LCP, LCP_CONFREQ, 1, "03 04 c2 27");
+	f = take(PPP_LCP, CONFACK);
+	/* and MS-CHAPv2 is Nak'ed for EAP: no password to use */
+	peer_cp(PPP_LCP, LCP_CONFREQ, 2, "03 05 c2 23 81");
+	f = take(PPP_LCP, CONFNAK);
+	CHECK(same(f, "03 04 c2 27"));
 	finish();
 }
 
@@ -1357,6 +1404,7 @@ int main(void)
 	test_pptp_mschapv2_mppe();
 	test_auth_matrix();
 	test_auth_walk();
+	test_auth_eap_softether();
 	test_magic_rejected();
 	test_rras_options();
 	test_mru();

@@ -2,13 +2,17 @@
  * nm-connection-editor loads it: through libnm-vpn-plugin-winvpn.so's get_editor().  A bad
  * gateway marks the entry with the "error" style class and update_connection fails (Save
  * stays disabled); a good one is saved with the other fields; the pre-shared key row shows
- * for L2TP/IPsec only; keys the page does not show survive.  The Advanced dialog starts
+ * for Automatic and L2TP/IPsec with pre-shared key, the certificate rows (the machine
+ * certificate required) for L2TP/IPsec with certificate; keys the page does not show
+ * survive.  The Advanced dialog starts
  * from the connection (or the key table's defaults), saves only on OK, and a refused value
- * disables OK.  With WINVPN_SCREENSHOT_DIR set, the L2TP/IPsec page and the Advanced dialog
- * are also drawn to editor-l2tp.png and advanced.png there.  Needs a display: exit 77
+ * disables OK, a bad route list or EAP-TLS without a certificate too; routing, reconnect
+ * and EAP-TLS keys are saved.  With WINVPN_SCREENSHOT_DIR set, each VPN type's page and
+ * each tab of the Advanced dialog are also drawn there (editor-*.png, advanced*.png).  Needs a display: exit 77
  * without one (tests/integration/ui-editor.sh runs it under Xvfb). */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <gtk/gtk.h>
 #include <NetworkManager.h>
 
@@ -63,6 +67,28 @@ static void set_active(GtkWidget *root, const char *name, gboolean on)
 	CHECK(b != NULL);
 	if (b)
 		gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(b), on);
+}
+
+static char *tmpdir;
+
+/* A file to choose, named like the real thing (the screenshots show its name). */
+static char *tmp_file(const char *name)
+{
+	char *path = g_build_filename(tmpdir, name, NULL);
+
+	CHECK(g_file_set_contents(path, "-----BEGIN CERTIFICATE-----\n", -1, NULL));
+	return path;
+}
+
+static void choose(GtkWidget *root, const char *name, const char *path)
+{
+	GtkWidget *b = find(root, name);
+
+	CHECK(b != NULL);
+	if (!b)
+		return;
+	CHECK(gtk_file_chooser_set_filename(GTK_FILE_CHOOSER(b), path));
+	g_signal_emit_by_name(b, "file-set");
 }
 
 static void settle(void)
@@ -165,6 +191,7 @@ int main(int argc, char **argv)
 	NMSettingConnection *s_con = NM_SETTING_CONNECTION(nm_setting_connection_new());
 	g_autofree char *uuid = nm_utils_uuid_generate();
 	GtkWidget *root, *gw, *type, *psk, *win, *d, *mtu;
+	g_autofree char *ca_pem = NULL, *host_pem = NULL, *host_key = NULL, *user_pem = NULL;
 	NMSettingVpn *v;
 	int changed = 0;
 
@@ -172,6 +199,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "test-ui-editor: no display, skipped\n");
 		return 77;
 	}
+	tmpdir = g_dir_make_tmp("test-ui-editor-XXXXXX", NULL);
+	if (!tmpdir)
+		return 99;
+	ca_pem = tmp_file("corp-ca.pem");
+	host_pem = tmp_file("laptop-machine.pem");
+	host_key = tmp_file("laptop-machine.key");
+	user_pem = tmp_file("alice.pem");
 	g_object_set(s_con, NM_SETTING_CONNECTION_ID, "ed", NM_SETTING_CONNECTION_UUID, uuid,
 		     NM_SETTING_CONNECTION_TYPE, NM_SETTING_VPN_SETTING_NAME, NULL);
 	nm_connection_add_setting(c, NM_SETTING(s_con));
@@ -210,8 +244,10 @@ int main(int argc, char **argv)
 	CHECK_STR(gtk_entry_get_text(GTK_ENTRY(gw)), "10.0.0.1");
 	CHECK_STR(gtk_entry_get_text(GTK_ENTRY(find(root, "password"))), "pw1");
 	CHECK(!has_error_class(gw));
-	CHECK(gtk_combo_box_get_active(GTK_COMBO_BOX(type)) == 0);
+	CHECK_STR(gtk_combo_box_get_active_id(GTK_COMBO_BOX(type)), "pptp");
 	CHECK(!gtk_widget_get_visible(psk));
+	CHECK(!gtk_widget_get_visible(find(root, "machine-cert")));
+	shoot(win, "editor-pptp.png");
 
 	/* A bad gateway: marked, and Save blocked. */
 	out = nm_simple_connection_new_clone(c);
@@ -226,7 +262,7 @@ int main(int argc, char **argv)
 	g_clear_error(&error);
 
 	/* L2TP/IPsec with a PSK and a domain. */
-	gtk_combo_box_set_active(GTK_COMBO_BOX(type), 1);
+	gtk_combo_box_set_active_id(GTK_COMBO_BOX(type), "l2tp-psk");
 	CHECK(gtk_widget_get_visible(psk));
 	set_text(root, "gateway", "vpn.example.com");
 	CHECK(!has_error_class(gw));
@@ -252,7 +288,7 @@ int main(int argc, char **argv)
 	CHECK(nm_connection_verify(out, NULL));
 
 	/* Back to PPTP: the key row hides, no PSK is saved. */
-	gtk_combo_box_set_active(GTK_COMBO_BOX(type), 0);
+	gtk_combo_box_set_active_id(GTK_COMBO_BOX(type), "pptp");
 	CHECK(!gtk_widget_get_visible(psk));
 	CHECK(nm_vpn_editor_update_connection(editor, out, NULL));
 	v = nm_connection_get_setting_vpn(out);
@@ -335,7 +371,7 @@ int main(int argc, char **argv)
 	CHECK(data_of(editor, out, "ipsec-ike") == NULL);
 
 	/* L2TP/IPsec: the IPsec section is live. */
-	gtk_combo_box_set_active(GTK_COMBO_BOX(type), 1);
+	gtk_combo_box_set_active_id(GTK_COMBO_BOX(type), "l2tp-psk");
 	set_text(root, "ipsec-psk", "psk-secret");
 	shoot(win, "editor-l2tp.png");
 	d = open_advanced(root);
@@ -355,6 +391,10 @@ int main(int argc, char **argv)
 	set_active(d, "ipsec-forceencaps", TRUE);
 	set_active(d, "ephemeral-port", TRUE);
 	shoot(d, "advanced.png");
+	set_active(d, "ipsec-pfs", TRUE);
+	gtk_notebook_set_current_page(GTK_NOTEBOOK(find(d, "pages")), 2);
+	shoot(d, "advanced-ipsec.png");
+	gtk_notebook_set_current_page(GTK_NOTEBOOK(find(d, "pages")), 0);
 	set_active(d, "use-mppe", FALSE);
 	press(d, "ok");
 	CHECK(advanced_dialog() == NULL);
@@ -363,6 +403,8 @@ int main(int argc, char **argv)
 	CHECK_STR(data_of(editor, out, "ipsec-salifetime"), "7200");
 	CHECK_STR(data_of(editor, out, "ipsec-forceencaps"), "yes");
 	CHECK_STR(data_of(editor, out, "ephemeral-port"), "yes");
+	CHECK_STR(data_of(editor, out, "ipsec-pfs"), "yes");
+	CHECK_STR(data_of(editor, out, "machine-auth-type"), "psk");
 	CHECK_STR(data_of(editor, out, "require-mppe"), "no");
 	CHECK_STR(data_of(editor, out, "require-mppe-128"), "no");
 	CHECK_STR(data_of(editor, out, "mtu"), "1200");
@@ -378,11 +420,157 @@ int main(int argc, char **argv)
 	press(d, "ok");
 	CHECK(data_of(editor, out, "ipsec-ike") == NULL);
 
+	/* Routing, reconnect and EAP-TLS: a refused route list blocks OK; EAP-TLS without a
+	 * certificate or with EAP refused is marked; the rest is saved. */
+	d = open_advanced(root);
+	if (!d)
+		return check_done("test-ui-editor");
+	CHECK(!gtk_widget_is_sensitive(find(d, "redial-attempts")));
+	set_text(d, "routes", "10.0.0.0/8 172.16.5.1/24");
+	CHECK(has_error_class(find(d, "routes")));
+	CHECK(!gtk_widget_is_sensitive(find(d, "ok")));
+	{
+		g_autofree char *tip = gtk_widget_get_tooltip_text(find(d, "routes"));
+
+		CHECK(tip && strstr(tip, "172.16.5.1/24") && strstr(tip, "host bits"));
+	}
+	set_text(d, "routes", "10.0.0.0/8 172.16.5.0/24");
+	CHECK(!has_error_class(find(d, "routes")));
+	CHECK(gtk_widget_is_sensitive(find(d, "ok")));
+	set_active(d, "disable-class-route", TRUE);
+	set_active(d, "dhcp-inform", FALSE);
+	set_active(d, "ipv6", FALSE);
+	set_active(d, "redial", TRUE);
+	CHECK(gtk_widget_is_sensitive(find(d, "redial-attempts")));
+	set_text(d, "redial-attempts", "5");
+	set_text(d, "redial-interval", "20");
+	set_text(d, "idle-timeout", "900");
+	gtk_notebook_set_current_page(GTK_NOTEBOOK(find(d, "pages")), 3);
+	shoot(d, "advanced-routing.png");
+	gtk_notebook_set_current_page(GTK_NOTEBOOK(find(d, "pages")), 4);
+	shoot(d, "advanced-reconnect.png");
+	gtk_combo_box_set_active(GTK_COMBO_BOX(find(d, "user-auth-type")), 1);
+	CHECK(gtk_widget_is_sensitive(find(d, "user-cert")));
+	CHECK(has_error_class(find(d, "user-auth-type")));      /* no certificate */
+	CHECK(!gtk_widget_is_sensitive(find(d, "ok")));
+	choose(d, "user-cert", user_pem);
+	set_active(d, "allow-eap", FALSE);
+	CHECK(has_error_class(find(d, "user-auth-type")));      /* EAP refused */
+	set_active(d, "allow-eap", TRUE);
+	CHECK(!has_error_class(find(d, "user-auth-type")));
+	gtk_notebook_set_current_page(GTK_NOTEBOOK(find(d, "pages")), 1);
+	shoot(d, "advanced-eap.png");
+	press(d, "ok");
+	CHECK(advanced_dialog() == NULL);
+	CHECK_STR(data_of(editor, out, "routes"), "10.0.0.0/8 172.16.5.0/24");
+	CHECK_STR(data_of(editor, out, "disable-class-route"), "yes");
+	CHECK_STR(data_of(editor, out, "dhcp-inform"), "no");
+	CHECK_STR(data_of(editor, out, "ipv6"), "no");
+	CHECK_STR(data_of(editor, out, "redial"), "yes");
+	CHECK_STR(data_of(editor, out, "redial-attempts"), "5");
+	CHECK_STR(data_of(editor, out, "redial-interval"), "20");
+	CHECK_STR(data_of(editor, out, "idle-timeout"), "900");
+	CHECK_STR(data_of(editor, out, "user-auth-type"), "tls");
+	CHECK_STR(data_of(editor, out, "user-cert"), user_pem);
+	CHECK_STR(data_of(editor, out, "user-certpass-flags"), "1");
+	CHECK_STR(data_of(editor, out, "refuse-eap"), "no");
+	CHECK(nm_connection_verify(out, NULL));
+
+	/* L2TP/IPsec with certificate: the certificate rows replace the PSK; the machine
+	 * certificate is required; what is chosen is saved, the PSK is not. */
+	gtk_combo_box_set_active_id(GTK_COMBO_BOX(type), "l2tp-cert");
+	CHECK(!gtk_widget_get_visible(psk));
+	CHECK(gtk_widget_get_visible(find(root, "machine-cert")));
+	CHECK(gtk_widget_get_visible(find(root, "machine-certpass")));
+	CHECK(gtk_widget_get_visible(find(root, "ipsec-remote-id")));
+	CHECK(has_error_class(find(root, "machine-cert")));
+	CHECK(!nm_vpn_editor_update_connection(editor, out, &error));
+	CHECK(error && strstr(error->message, "machine-cert"));
+	g_clear_error(&error);
+	choose(root, "machine-ca", ca_pem);
+	choose(root, "machine-cert", host_pem);
+	choose(root, "machine-key", host_key);
+	CHECK(!has_error_class(find(root, "machine-cert")));
+	set_text(root, "ipsec-remote-id", "CN=vpn.example.com");
+	set_text(root, "machine-certpass", "certpw");
+	shoot(win, "editor-l2tp-cert.png");
+	CHECK(nm_vpn_editor_update_connection(editor, out, &error));
+	v = nm_connection_get_setting_vpn(out);
+	CHECK(v != NULL);
+	if (v) {
+		CHECK_STR(nm_setting_vpn_get_data_item(v, "protocol"), "l2tp");
+		CHECK_STR(nm_setting_vpn_get_data_item(v, "machine-auth-type"), "tls");
+		CHECK_STR(nm_setting_vpn_get_data_item(v, "machine-ca"), ca_pem);
+		CHECK_STR(nm_setting_vpn_get_data_item(v, "machine-cert"), host_pem);
+		CHECK_STR(nm_setting_vpn_get_data_item(v, "machine-key"), host_key);
+		CHECK_STR(nm_setting_vpn_get_data_item(v, "ipsec-remote-id"), "CN=vpn.example.com");
+		CHECK_STR(nm_setting_vpn_get_secret(v, "machine-certpass"), "certpw");
+		CHECK(!nm_setting_vpn_get_secret(v, "ipsec-psk"));
+		CHECK(!nm_setting_vpn_get_data_item(v, "ipsec-psk-flags"));
+	}
+	CHECK(nm_connection_verify(out, NULL));
+
+	/* Automatic: the PSK row and the PPTP fields; no certificate keys survive. */
+	gtk_combo_box_set_active_id(GTK_COMBO_BOX(type), "auto");
+	CHECK(gtk_widget_get_visible(psk));
+	CHECK(!gtk_widget_get_visible(find(root, "machine-cert")));
+	set_text(root, "ipsec-psk", "psk-secret");
+	shoot(win, "editor-auto.png");
+	CHECK(nm_vpn_editor_update_connection(editor, out, &error));
+	v = nm_connection_get_setting_vpn(out);
+	if (v) {
+		CHECK_STR(nm_setting_vpn_get_data_item(v, "protocol"), "auto");
+		CHECK_STR(nm_setting_vpn_get_secret(v, "ipsec-psk"), "psk-secret");
+		CHECK(!nm_setting_vpn_get_data_item(v, "machine-cert"));
+		CHECK(!nm_setting_vpn_get_data_item(v, "ipsec-remote-id"));
+		CHECK(!nm_setting_vpn_get_data_item(v, "ipsec-enabled"));
+		CHECK_STR(nm_setting_vpn_get_data_item(v, "routes"), "10.0.0.0/8 172.16.5.0/24");
+	}
+
+	/* Automatic set up with a machine certificate (nmcli) keeps it: the certificate rows
+	 * show, not the PSK, and saving leaves machine-auth-type=tls and the files. */
+	{
+		g_autoptr(NMConnection) c2 = nm_simple_connection_new_clone(c);
+		g_autoptr(NMConnection) out2 = nm_simple_connection_new_clone(c);
+		g_autoptr(NMVpnEditor) ed2 = NULL;
+		NMSettingVpn *v2 = nm_connection_get_setting_vpn(c2);
+		GtkWidget *root2;
+
+		nm_setting_vpn_add_data_item(v2, "protocol", "auto");
+		nm_setting_vpn_add_data_item(v2, "machine-auth-type", "tls");
+		nm_setting_vpn_add_data_item(v2, "machine-cert", host_pem);
+		ed2 = nm_vpn_editor_plugin_get_editor(plugin, c2, &error);
+		CHECK(ed2 != NULL);
+		if (ed2) {
+			root2 = GTK_WIDGET(nm_vpn_editor_get_widget(ed2));
+			CHECK_STR(gtk_combo_box_get_active_id(GTK_COMBO_BOX(find(root2, "type"))),
+				  "auto");
+			CHECK(gtk_widget_get_visible(find(root2, "machine-cert")));
+			CHECK(!gtk_widget_get_visible(find(root2, "ipsec-psk")));
+			CHECK(nm_vpn_editor_update_connection(ed2, out2, &error));
+			v2 = nm_connection_get_setting_vpn(out2);
+			CHECK(v2 && !g_strcmp0(nm_setting_vpn_get_data_item(v2, "machine-auth-type"),
+					       "tls"));
+			CHECK(v2 && !g_strcmp0(nm_setting_vpn_get_data_item(v2, "machine-cert"),
+					       host_pem));
+			CHECK(v2 && !nm_setting_vpn_get_data_item(v2, "ipsec-psk-flags"));
+		}
+		g_clear_error(&error);
+	}
+
 	/* An open dialog goes with the editor. */
 	d = open_advanced(root);
 	g_clear_object(&editor);
 	settle();
 	CHECK(advanced_dialog() == NULL);
 	gtk_widget_destroy(win);
+	{
+		const char *const files[] = { ca_pem, host_pem, host_key, user_pem };
+
+		for (guint i = 0; i < G_N_ELEMENTS(files); i++)
+			g_unlink(files[i]);
+		g_rmdir(tmpdir);
+		g_free(tmpdir);
+	}
 	return check_done("test-ui-editor");
 }

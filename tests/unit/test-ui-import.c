@@ -97,6 +97,58 @@ static void test_round_trip(void)
 	}
 }
 
+/* Every VPN type of the editor survives export and import, certificate and Automatic
+ * keys included. */
+static void test_round_trip_types(void)
+{
+	static const char *const pptp[] = {
+		"protocol", "pptp", "gateway", "10.98.0.2", "user", "alice",
+		"require-mppe-128", "yes", "redial", "yes", "redial-attempts", "5",
+		"redial-interval", "20", "idle-timeout", "600", NULL,
+	};
+	static const char *const l2tp_psk[] = {
+		"protocol", "l2tp", "gateway", "10.98.1.2", "user", "alice", "ipsec-enabled", "yes",
+		"machine-auth-type", "psk", "ipsec-psk-flags", "1", "ipsec-pfs", "yes",
+		"never-default", "yes", "routes", "10.0.0.0/8 172.16.5.0/24",
+		"disable-class-route", "yes", "dhcp-inform", "no", "ipv6", "no", NULL,
+	};
+	static const char *const l2tp_cert[] = {
+		"protocol", "l2tp", "gateway", "vpn.example.org", "user", "bob",
+		"machine-auth-type", "tls", "machine-ca", "/etc/winvpn/ca.pem",
+		"machine-cert", "/etc/winvpn/host.p12", "machine-certpass-flags", "1",
+		"ipsec-remote-id", "CN=vpn.example.org", "user-auth-type", "tls",
+		"user-ca", "/etc/winvpn/eap-ca.pem", "user-cert", "/home/bob/bob.pem",
+		"user-key", "/home/bob/bob.key", "user-certpass-flags", "2", NULL,
+	};
+	static const char *const automatic[] = {
+		"protocol", "auto", "gateway", "vpn.example.net", "user", "carol",
+		"ipsec-psk-flags", "1", "password-flags", "1", NULL,
+	};
+	static const char *const plain[] = {
+		"protocol", "l2tp", "gateway", "10.98.1.2", "ipsec-enabled", "no", NULL,
+	};
+	const char *const *types[] = { pptp, l2tp_psk, l2tp_cert, automatic, plain };
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS(types); i++) {
+		g_autofree char *id = g_strdup_printf("type %u", i);
+		g_autoptr(NMConnection) a = conn_new(id, types[i], "pw");
+		g_autoptr(NMConnection) b = NULL;
+		g_autoptr(GError) error = NULL;
+		g_autofree char *path = g_strdup_printf("%s/type%u.conf", tmpdir, i);
+
+		CHECK(nm_winvpn_export_file(a, path, &error));
+		b = nm_winvpn_import_file(path, &error);
+		CHECK(b != NULL);
+		if (!b) {
+			fprintf(stderr, "  %s: %s\n", id, error ? error->message : "?");
+			continue;
+		}
+		CHECK(nm_connection_verify(b, NULL));
+		check_same(a, b);
+	}
+}
+
 /* A CLI profile written by hand: comments, blank lines, a secret, name from the file. */
 static void test_cli_profile(void)
 {
@@ -372,6 +424,91 @@ static void test_nm_l2tp(void)
 	      NM_WINVPN_IMPORT_FORMAT_PBK);
 }
 
+/* Windows' certificate L2TP/IPsec entry (UsePreSharedKey=0) and an Automatic one
+ * (VpnStrategy=0), with their reconnect, idle and split-tunnel keys. */
+static void test_pbk_cert_auto(void)
+{
+	g_autofree char *path = data_path("rasphone-cert-auto.pbk");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) notes = NULL;
+	g_autoptr(GPtrArray) all = nm_winvpn_import_all(path, &notes, &error);
+	NMConnection *cert, *aut;
+	NMSettingIPConfig *ip4;
+
+	CHECK(all && all->len == 2);
+	if (!all || all->len != 2) {
+		fprintf(stderr, "  rasphone-cert-auto.pbk: %s\n", error ? error->message : "?");
+		return;
+	}
+	cert = all->pdata[0];
+	aut = all->pdata[1];
+	CHECK(nm_connection_verify(cert, NULL) && nm_connection_verify(aut, NULL));
+	CHECK_STR(nm_connection_get_id(cert), "Cert L2TP");
+	CHECK_STR(item(cert, "protocol"), "l2tp");
+	CHECK_STR(item(cert, "gateway"), "vpn.example.net");
+	CHECK_STR(item(cert, "ipsec-enabled"), "yes");
+	CHECK_STR(item(cert, "machine-auth-type"), "tls");
+	CHECK_STR(item(cert, "machine-certpass-flags"), "1");
+	CHECK(item(cert, "ipsec-psk-flags") == NULL);
+	CHECK_STR(item(cert, "password-flags"), "1");
+	CHECK_STR(item(cert, "redial"), "yes");
+	CHECK_STR(item(cert, "redial-attempts"), "3");
+	CHECK_STR(item(cert, "redial-interval"), "60");
+	CHECK(item(cert, "idle-timeout") == NULL);
+	CHECK(notes_have(notes, "Cert L2TP", "certificate store"));
+
+	CHECK_STR(nm_connection_get_id(aut), "Office Automatic");
+	CHECK_STR(item(aut, "protocol"), "auto");
+	CHECK_STR(item(aut, "gateway"), "auto.example.net");
+	CHECK_STR(item(aut, "ipsec-psk-flags"), "1");
+	CHECK_STR(item(aut, "password-flags"), "1");
+	CHECK(item(aut, "machine-auth-type") == NULL);
+	CHECK_STR(item(aut, "redial-attempts"), "5");
+	CHECK_STR(item(aut, "redial-interval"), "30");
+	CHECK_STR(item(aut, "idle-timeout"), "900");
+	CHECK_STR(item(aut, "disable-class-route"), "yes");
+	ip4 = nm_connection_get_setting_ip4_config(aut);
+	CHECK(ip4 && nm_setting_ip_config_get_never_default(ip4));
+
+	/* VpnStrategy 4, "L2TP first, then PPTP", is what protocol=auto does. */
+	{
+		g_autofree char *p4 = write_tmp("l2tp-first.pbk",
+						"[Both]\r\nType=2\r\nVpnStrategy=4\r\n"
+						"PhoneNumber=vpn.example.com\r\n");
+		g_autoptr(NMConnection) c4 = nm_winvpn_import_file(p4, &error);
+
+		CHECK(c4 != NULL);
+		if (c4) {
+			CHECK_STR(item(c4, "protocol"), "auto");
+			CHECK_STR(item(c4, "ipsec-psk-flags"), "1");
+		}
+	}
+}
+
+/* NetworkManager-l2tp's certificate connection: its keys are ours. */
+static void test_nm_l2tp_cert(void)
+{
+	g_autofree char *path = data_path("nm-l2tp-cert.conf");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(NMConnection) c = nm_winvpn_import_file(path, &error);
+
+	CHECK(c != NULL);
+	if (!c) {
+		fprintf(stderr, "  nm-l2tp-cert.conf: %s\n", error ? error->message : "?");
+		return;
+	}
+	CHECK(nm_connection_verify(c, NULL));
+	CHECK_STR(nm_connection_get_id(c), "Cert L2TP");
+	CHECK_STR(item(c, "protocol"), "l2tp");
+	CHECK_STR(item(c, "machine-auth-type"), "tls");
+	CHECK_STR(item(c, "machine-ca"), "/etc/ipsec.d/cacerts/ca.pem");
+	CHECK_STR(item(c, "machine-cert"), "/etc/ipsec.d/certs/host.pem");
+	CHECK_STR(item(c, "machine-key"), "/etc/ipsec.d/private/host.key");
+	CHECK_STR(item(c, "machine-certpass-flags"), "1");
+	CHECK(item(c, "ipsec-psk-flags") == NULL);
+	CHECK_STR(item(c, "password-flags"), "1");
+}
+
 /* A sample file that must be refused, its message naming every string in @want. */
 static void expect_bad_data(const char *name, const char *const *want)
 {
@@ -399,11 +536,13 @@ static void test_bad_formats(void)
 	expect_bad_data("no-gateway.pbk", (const char *const[]){
 		"no-gateway.pbk:139:", "No Server", "PhoneNumber", NULL });
 	expect_bad_data("no-vpn.pbk", (const char *const[]){
-		"no PPTP or L2TP", "Modem ISP", "Cert L2TP",
-		"certificate authentication is not supported yet", NULL });
-	expect_bad_data("nm-l2tp-cert.conf", (const char *const[]){
-		"nm-l2tp-cert.conf:7:", "machine-auth-type",
-		"certificate authentication is not supported yet", NULL });
+		"no PPTP or L2TP", "Modem ISP", "Cloud SSTP", "SSTP is not supported", NULL });
+	expect_bad("ikev2.conf", "[connection]\nid=x\n[vpn]\ngateway=a.example\nipsec-ikev2=yes\n",
+		   (const char *const[]){ "ikev2.conf:5:", "ipsec-ikev2", "IKEv2", NULL }, NULL);
+	expect_bad("badauth.conf", "[connection]\nid=x\n[vpn]\ngateway=a.example\n"
+		   "machine-auth-type=rsa\n",
+		   (const char *const[]){ "badauth.conf:5:", "machine-auth-type", "rsa", NULL },
+		   NULL);
 	expect_bad_data("nm-l2tp-nogw.conf",
 			(const char *const[]){ "nm-l2tp-nogw.conf:4:", "gateway", NULL });
 	expect_bad_data("garbage.bin", (const char *const[]){ "garbage.bin", "binary", NULL });
@@ -448,7 +587,8 @@ static void test_plugin_library(void)
 	g_object_get(plugin, NM_VPN_EDITOR_PLUGIN_SERVICE, &service, NULL);
 	CHECK_STR(service, NM_DBUS_SERVICE_WINVPN);
 	CHECK(nm_vpn_editor_plugin_get_capabilities(plugin) ==
-	      (NM_VPN_EDITOR_PLUGIN_CAPABILITY_IMPORT | NM_VPN_EDITOR_PLUGIN_CAPABILITY_EXPORT));
+	      (NM_VPN_EDITOR_PLUGIN_CAPABILITY_IMPORT | NM_VPN_EDITOR_PLUGIN_CAPABILITY_EXPORT |
+	       NM_VPN_EDITOR_PLUGIN_CAPABILITY_IPV6));
 	CHECK(nm_vpn_editor_plugin_export(plugin, path, a, &error));
 	b = nm_vpn_editor_plugin_import(plugin, path, &error);
 	CHECK(b != NULL);
@@ -476,6 +616,9 @@ int main(void)
 	test_export_refused();
 	test_pbk();
 	test_nm_l2tp();
+	test_nm_l2tp_cert();
+	test_pbk_cert_auto();
+	test_round_trip_types();
 	test_bad_formats();
 	test_plugin_library();
 	r = check_done("test-ui-import");

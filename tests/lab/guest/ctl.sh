@@ -6,7 +6,8 @@
 # The host calls it through the command spool (tests/lab/pptpd.sh exec,
 # tests/lab/xl2tpd.sh exec, or the lab_server_* helpers in tests/lab/lib.sh).
 #
-#   boot              network, syslog, the server, data services (run once by init)
+#   boot              network, syslog, the server, data services, and dnsmasq
+#                     when $CFG/dhcp.conf exists (run once by init)
 #   restart           stop the server and every session, re-copy /mnt/cfg/etc,
 #                     start the server  (pptpd-restart: the same, older name)
 #   sessions          one line per server-side pppd: PID IFACE LOCAL PEER
@@ -116,6 +117,23 @@ stop_ipsec() {
     ip xfrm policy flush
 }
 
+# --- DHCP on the PPP interfaces (PPTPD_DHCP / XL2TPD_DHCP) ------------------
+# dnsmasq with the host's $CFG/dhcp.conf (tests/lab/lib.sh lab_write_dhcp):
+# bound to ppp* as they come and go (bind-dynamic), it answers a client's
+# DHCPINFORM with a DHCPACK unicast to ciaddr through the PPP link, as RRAS
+# with its DHCP relay does.  No dhcp.conf: no DHCP server.
+DNSMASQ_PID=/run/dnsmasq-winvpn.pid
+start_dhcp() {
+    [ -f "$CFG/dhcp.conf" ] || return 0
+    dnsmasq --conf-file="$CFG/dhcp.conf" --pid-file="$DNSMASQ_PID" ||
+        echo "ctl: dnsmasq did not start"
+}
+stop_dhcp() {
+    p=$(cat "$DNSMASQ_PID" 2>/dev/null)
+    [ -n "$p" ] && { kill -TERM "$p" 2>/dev/null; wait_gone "$p"; }
+    rm -f "$DNSMASQ_PID"
+}
+
 start_services() {
     pkill -f "^busybox nc -ll -p" 2>/dev/null
     mkdir -p "$CFG/data"
@@ -149,13 +167,16 @@ case "${1:-}" in
         fi
         start_server
         start_ipsec
+        start_dhcp
         ;;
     restart|pptpd-restart)
+        stop_dhcp
         stop_ipsec
         stop_server
         cp -a "$CFG/etc/." /etc/
         start_server
         start_ipsec
+        start_dhcp
         ;;
     ipsec-status)
         [ "$IPSEC" = yes ] && [ -n "$(charon_pid)" ] && [ -d "/proc/$(charon_pid)" ] &&
