@@ -13,6 +13,7 @@ client_libwinvpn_a_SOURCES += \
 	%reldir%/tun.c %reldir%/tun.h \
 	%reldir%/resolve.c %reldir%/resolve.h \
 	%reldir%/netmon.c %reldir%/netmon.h \
+	%reldir%/csum.h \
 	%reldir%/session.c %reldir%/session.h \
 	%reldir%/session-dhcp.c %reldir%/session-dhcp.h
 

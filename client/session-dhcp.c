@@ -169,6 +169,12 @@ static bool route_add(struct wv_ip4_config *c, const struct wv_route4 *r, const 
 	unsigned i;
 
 	route_fmt(r, rs, sizeof(rs));
+	if (r->prefix == 0) {
+		/* The default route is never-default's business, not a route entry. */
+		wv_info(lg, "NET", _("ignoring the %s route %s: the default route through the "
+				     "tunnel is set by never-default=no"), what, rs);
+		return false;
+	}
 	for (i = 0; i < c->n_routes; i++)
 		if (c->routes[i].prefix == r->prefix && c->routes[i].dst.s_addr == r->dst.s_addr)
 			return false;

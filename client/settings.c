@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "session-dhcp.h"
 #include "settings.h"
 
 const struct wv_key wv_keys[] = {
@@ -94,7 +95,7 @@ const struct wv_key wv_keys[] = {
 	  "NetworkManager secret flags of the user certificate passphrase" },
 	{ NM_WINVPN_KEY_NEVER_DEFAULT, WV_KEY_BOOL, 0, 0, NULL, "no",
 	  "split tunnel: no default route through the VPN (Windows: \"use default gateway on remote network\" off)" },
-	{ NM_WINVPN_KEY_ROUTES, WV_KEY_STRING, 0, 0, NULL, "",
+	{ NM_WINVPN_KEY_ROUTES, WV_KEY_ROUTES, 0, 0, NULL, "",
 	  "extra routes through the tunnel, space-separated prefixes: 10.0.0.0/8 172.16.5.0/24" },
 	{ NM_WINVPN_KEY_DISABLE_CLASS_ROUTE, WV_KEY_BOOL, 0, 0, NULL, "no",
 	  "split tunnel: do not add the class-based route of the assigned address (Windows' DisableClassBasedDefaultRoute)" },
@@ -174,6 +175,12 @@ int wv_key_check(const struct wv_key *k, const char *value, char **err)
 	case WV_KEY_STRING:
 	case WV_KEY_SECRET:
 		return 0;
+	case WV_KEY_ROUTES: {
+		struct wv_route4 routes[WV_MAX_ROUTES];
+		unsigned n;
+
+		return sdhcp_parse_routes(value, routes, WV_MAX_ROUTES, &n, err);
+	}
 	case WV_KEY_HOST:
 		if (valid_host(value))
 			return 0;

@@ -75,6 +75,7 @@ enum wv_key_type {
 	WV_KEY_UINT,     /* decimal in [min, max] */
 	WV_KEY_ENUM,     /* one of a '|'-separated list */
 	WV_KEY_SECRET,
+	WV_KEY_ROUTES,   /* IPv4 prefixes: "10.0.0.0/8 172.16.5.0/24" */
 };
 
 struct wv_key {

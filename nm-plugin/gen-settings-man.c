@@ -70,6 +70,9 @@ static void value_format(const struct wv_key *k)
 	case WV_KEY_HOST:
 		printf("host name or IPv4 address");
 		break;
+	case WV_KEY_ROUTES:
+		printf("IPv4 prefixes separated by spaces or commas, e.g. 10.0.0.0/8 172.16.5.0/24");
+		break;
 	case WV_KEY_BOOL:
 		printf("\\fByes\\fR | \\fBno\\fR");
 		break;

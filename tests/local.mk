@@ -33,6 +33,7 @@ TESTS += \
 	tests/integration/concurrent.sh \
 	tests/integration/dhcp-inform.sh \
 	tests/integration/pptp-eap.sh \
+	tests/integration/l2tp-softether-eap-tls.sh \
 	tests/integration/pptp-ipv6.sh \
 	tests/integration/l2tp-plain.sh \
 	tests/integration/l2tp-ipsec-strongswan.sh \

@@ -25,6 +25,7 @@ struct connect_ctx {
 	bool have_ip6;
 	char gateway[INET_ADDRSTRLEN];
 	char tundev[16];
+	char source[32];            /* ip4.source, copied */
 	enum wv_fail why;
 	bool finished;
 };
@@ -130,7 +131,8 @@ static void on_ip4(void *arg, const struct wv_ip4_config *c)
 	/* The engine's strings may be gone by the time "disconnect" runs. */
 	ctx->ip4.protocol = NULL;
 	ctx->ip4.encryption = NULL;
-	ctx->ip4.source = NULL;
+	snprintf(ctx->source, sizeof(ctx->source), "%s", c->source ? c->source : "");
+	ctx->ip4.source = ctx->source;
 	inet_ntop(AF_INET, &c->local, local, sizeof(local));
 	if (!ctx->script) {
 		printf("connected %s %s mtu %u\n", c->ifname, local, c->mtu);
@@ -288,7 +290,8 @@ static bool has_suffix(const char *s, const char *suffix)
 }
 
 /* Whether a certificate's private key needs a passphrase: a PKCS#12 file
- * always has one (it may be empty), a PEM key when it says ENCRYPTED. */
+ * always has one (it may be empty) -- by its name, or because it is not PEM
+ * text -- and a PEM key when it says ENCRYPTED. */
 static bool key_needs_passphrase(const char *cert, const char *key)
 {
 	const char *path = *key ? key : cert;
@@ -303,8 +306,12 @@ static bool key_needs_passphrase(const char *cert, const char *key)
 		return false;   /* the engine names the unreadable file */
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
+	if (n == 0)
+		return false;
+	if (memchr(buf, '\0', n))
+		return true;    /* binary: PKCS#12 (or a DER key, which may be encrypted) */
 	buf[n] = '\0';
-	return strstr(buf, "ENCRYPTED") != NULL;
+	return strstr(buf, "ENCRYPTED") != NULL || !strstr(buf, "-----BEGIN");
 }
 
 /* Which secrets this connection needs, in the order they are asked for. */

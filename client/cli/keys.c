@@ -15,6 +15,7 @@ static const char *type_name(const struct wv_key *k)
 	case WV_KEY_UINT: return "number";
 	case WV_KEY_ENUM: return k->choices;
 	case WV_KEY_SECRET: return "secret";
+	case WV_KEY_ROUTES: return "prefixes";
 	}
 	return "?";
 }

@@ -7,6 +7,7 @@
 #include "dhcp/dhcp.h"
 #include "log.h"
 #include "pkt.h"
+#include "csum.h"
 #include "rd.h"
 
 #define DHCP_BOOTREQUEST 1
@@ -49,37 +50,6 @@ static const uint8_t dhcp_param_req[] = {
 
 /* ---- checksums (RFC 1071) ----------------------------------------------------- */
 
-static uint32_t dhcp_sum(uint32_t sum, const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		sum += load_be16(p + i);
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	return sum;
-}
-
-static uint16_t dhcp_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-/* The UDP pseudo-header sum (RFC 768) plus the datagram itself. */
-static uint16_t dhcp_udp_csum(const uint8_t src[4], const uint8_t dst[4], const uint8_t *udp,
-			      size_t len)
-{
-	uint8_t ph[12];
-
-	memcpy(ph, src, 4);
-	memcpy(ph + 4, dst, 4);
-	ph[8] = 0;
-	ph[9] = IPPROTO_UDP;
-	store_be16(ph + 10, (uint16_t)len);
-	return dhcp_fold(dhcp_sum(dhcp_sum(0, ph, sizeof(ph)), udp, len));
-}
 
 /* ---- building ---------------------------------------------------------------- */
 
@@ -180,13 +150,13 @@ int dhcp_ip_push(struct pkt *p, struct in_addr src, uint16_t sport, struct in_ad
 	store_be16(ip + 10, 0);
 	memcpy(ip + 12, &src.s_addr, 4);
 	memcpy(ip + 16, &dst.s_addr, 4);
-	store_be16(ip + 10, dhcp_fold(dhcp_sum(0, ip, 20)));
+	store_be16(ip + 10, wv_csum_fold(wv_csum_add(0, ip, 20)));
 
 	store_be16(udp, sport);
 	store_be16(udp + 2, dport);
 	store_be16(udp + 4, (uint16_t)udp_len);
 	store_be16(udp + 6, 0);
-	csum = dhcp_udp_csum(ip + 12, ip + 16, udp, udp_len);
+	csum = wv_udp4_csum(ip + 12, ip + 16, udp, udp_len);
 	/* RFC 768: a computed zero is sent as all ones; zero means "none". */
 	store_be16(udp + 6, csum ? csum : 0xffff);
 	return 0;
@@ -217,7 +187,7 @@ int dhcp_ip_strip(const uint8_t *buf, size_t len, const uint8_t **payload, size_
 	ihl = (size_t)(vihl & 0x0f) * 4;
 	/* Anything wrong at the IP level is not ours to judge: the caller passes
 	 * it on to the TUN device and the kernel drops it. */
-	if (ihl < 20 || tot_len < ihl || tot_len > len || dhcp_fold(dhcp_sum(0, buf, ihl)) != 0)
+	if (ihl < 20 || tot_len < ihl || tot_len > len || wv_csum_fold(wv_csum_add(0, buf, ihl)) != 0)
 		return -ENOENT;
 	/* A reply fits one PPP frame; fragments (MF or an offset) we leave alone. */
 	if (proto != IPPROTO_UDP || (frag & 0x3fff))
@@ -235,7 +205,7 @@ int dhcp_ip_strip(const uint8_t *buf, size_t len, const uint8_t **payload, size_
 		return -ENOENT;
 	if (ulen < 8 || ulen > tot_len - ihl)
 		return -EBADMSG;
-	if (ucsum && dhcp_udp_csum(src, dst, udp, ulen) != 0)
+	if (ucsum && wv_udp4_csum(src, dst, udp, ulen) != 0)
 		return -EBADMSG;
 	*payload = udp + 8;
 	*payload_len = ulen - 8u;

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 
+#include "csum.h"
 #include "rd.h"
 #include "ip6/ra.h"
 
@@ -16,33 +17,20 @@
 
 #define RA_FIXED_LEN 16   /* type, code, checksum, hop limit, flags, lifetime, 2 timers */
 
-static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += load_be16(p + i);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
 uint16_t ra_icmp6_csum(const struct in6_addr *src, const struct in6_addr *dst,
 		       const uint8_t *msg, size_t len)
 {
 	uint8_t ph[8];
 	uint32_t sum = 0;
 
-	sum = csum_add(sum, src->s6_addr, 16);
-	sum = csum_add(sum, dst->s6_addr, 16);
+	sum = wv_csum_add(sum, src->s6_addr, 16);
+	sum = wv_csum_add(sum, dst->s6_addr, 16);
 	store_be32(ph, (uint32_t)len);
 	ph[4] = ph[5] = ph[6] = 0;
 	ph[7] = IPPROTO_ICMP6_NH;
-	sum = csum_add(sum, ph, 8);
-	sum = csum_add(sum, msg, len);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
+	sum = wv_csum_add(sum, ph, 8);
+	sum = wv_csum_add(sum, msg, len);
+	return wv_csum_fold(sum);
 }
 
 static bool is_link_local(const uint8_t a[16])

@@ -20,6 +20,7 @@
 
 #include "crypto.h"
 #include "pkt.h"
+#include "csum.h"
 #include "rd.h"
 #include "esp.h"
 
@@ -483,23 +484,12 @@ enum esp_udp_kind esp_udp_classify(const uint8_t *buf, size_t len)
 	return ESP_UDP_ESP;
 }
 
-static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += load_be16(p + i);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
 int esp_udp_push(struct pkt *p, struct in_addr src, uint16_t sport, struct in_addr dst,
 		 uint16_t dport)
 {
-	uint8_t pseudo[12], *h;
+	uint8_t *h;
 	size_t ulen = p->len + ESP_UDP_HDR_LEN;
-	uint32_t sum;
+	uint16_t sum;
 
 	if (ulen > 0xffff)
 		return -EMSGSIZE;
@@ -510,18 +500,9 @@ int esp_udp_push(struct pkt *p, struct in_addr src, uint16_t sport, struct in_ad
 	store_be16(h + 2, dport);
 	store_be16(h + 4, (uint16_t)ulen);
 	store_be16(h + 6, 0);
-	memcpy(pseudo, &src.s_addr, 4);
-	memcpy(pseudo + 4, &dst.s_addr, 4);
-	pseudo[8] = 0;
-	pseudo[9] = 17;
-	store_be16(pseudo + 10, (uint16_t)ulen);
-	sum = csum_add(0, pseudo, sizeof(pseudo));
-	sum = csum_add(sum, h, ulen);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	sum = ~sum & 0xffff;
+	sum = wv_udp4_csum(&src.s_addr, &dst.s_addr, h, ulen);
 	/* RFC 768: a computed zero is sent as all ones. */
-	store_be16(h + 6, sum ? (uint16_t)sum : 0xffff);
+	store_be16(h + 6, sum ? sum : 0xffff);
 	return 0;
 }
 

@@ -118,14 +118,11 @@ static void rekey_p1_begin(struct ipsec *s)
 	s->rekey_p1_due = false;
 	wv_wipe(&s->old_p1, sizeof(s->old_p1));
 	if (s->authenticated && !s->isakmp_deleted) {
-		/* the current SA becomes the old one: swap into a blank slot */
-		s->old_p1.valid = true;
+		/* The current SA moves into the blank old_p1 slot (its Delete
+		 * and informational messages until the new one is up); the
+		 * current fields are left blank for Main Mode to fill. */
 		ike_old_p1_swap(s);
 		s->old_p1.valid = true;
-		/* what Main Mode needs back for the new SA */
-		s->p1_cipher = s->old_p1.cipher;
-		s->p1_md = s->old_p1.md;
-		s->p1_block = s->old_p1.block;
 	}
 	s->keyed = s->authenticated = s->isakmp_deleted = false;
 	wv_timer_cancel(s->loop, &s->dpd_timer);

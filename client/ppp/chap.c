@@ -16,6 +16,7 @@
 
 #include "crypto.h"
 #include "log.h"
+#include "loop.h"
 #include "rd.h"
 #include "auth-methods.h"
 #include "eap.h"
@@ -33,6 +34,9 @@
 #define CHAP_PKT_MAX    (4 + 1 + MSCHAP_RESPONSE_LEN + CHAP_NAME_MAX)
 /* Server text quoted in a sentence or a log line. */
 #define SERVER_TEXT_MAX 200
+/* A Response with no answer is sent again (see chap_resend). */
+#define CHAP_RESEND_MS  3000
+#define CHAP_RESENDS    9
 
 enum chap_state {
 	CHAP_WAIT = 0,     /* no Challenge yet */
@@ -61,6 +65,8 @@ struct chap {
 	uint8_t last_chal[255];
 	size_t resp_len;
 	uint8_t resp[CHAP_PKT_MAX];
+	struct wv_timer resend_timer;
+	unsigned resends;
 	/* MS-CHAP: what Success must carry, and the keys it unlocks. */
 	uint8_t auth_response[MSCHAP_AUTH_RESPONSE_LEN];
 	struct mppe_keys keys;
@@ -231,6 +237,8 @@ static const char *chap_name(const struct chap *c)
 
 static void chap_set_state(struct chap *c, enum chap_state st, const char *why)
 {
+	if (st != CHAP_RESPONDED)
+		wv_timer_cancel(ppp_loop(c->ac.ppp), &c->resend_timer);
 	if (c->state != st)
 		wv_dbg(chap_log(c), "AUTH", "%s: %s -> %s (%s)", chap_name(c),
 		       chap_state_names[c->state], chap_state_names[st], why);
@@ -340,6 +348,24 @@ static void chap_send_cached(struct chap *c)
 		wv_dbg(chap_log(c), "AUTH", "%s: could not send the Response", chap_name(c));
 }
 
+/* RFC 1994 leaves retransmission to the authenticator, which repeats its
+ * Challenge -- but once our Response reached it, only its Success or
+ * Failure can be lost, and it never sends that twice by itself.  pppd (and
+ * RRAS) answer a repeated Response with the result again, so on a lossy
+ * link the Response is repeated until a result comes. */
+static void chap_resend(void *arg)
+{
+	struct chap *c = arg;
+
+	if (c->state != CHAP_RESPONDED || c->resends >= CHAP_RESENDS)
+		return;
+	c->resends++;
+	wv_dbg(chap_log(c), "AUTH", "%s: no Success or Failure yet; Response sent again (%u)",
+	       chap_name(c), c->resends);
+	chap_send_cached(c);
+	wv_timer_arm(ppp_loop(c->ac.ppp), &c->resend_timer, CHAP_RESEND_MS);
+}
+
 static void chap_challenge(struct chap *c, uint8_t id, struct rd *r)
 {
 	const struct wv_log *lg = chap_log(c);
@@ -410,6 +436,8 @@ static void chap_challenge(struct chap *c, uint8_t id, struct rd *r)
 	wv_dbg(lg, "AUTH", "%s: Response id %u as \"%s\"", chap_name(c), id, name);
 	chap_set_state(c, CHAP_RESPONDED, "challenge answered");
 	chap_send_cached(c);
+	c->resends = 0;
+	wv_timer_arm(ppp_loop(c->ac.ppp), &c->resend_timer, CHAP_RESEND_MS);
 }
 
 static void chap_success(struct chap *c, uint8_t id, const uint8_t *msg, size_t len)
@@ -617,6 +645,7 @@ static void chap_free(struct auth_client *ac)
 {
 	struct chap *c = (struct chap *)ac;
 
+	wv_timer_cancel(ppp_loop(c->ac.ppp), &c->resend_timer);
 	wv_wipe(c, sizeof(*c));
 	free(c);
 }
@@ -637,5 +666,6 @@ static struct auth_client *chap_client_new(struct ppp *ppp, uint8_t algo)
 	c->ac.ppp = ppp;
 	c->algo = algo;
 	c->state = CHAP_WAIT;
+	wv_timer_init(&c->resend_timer, chap_resend, c);
 	return &c->ac;
 }

@@ -444,6 +444,21 @@ void eap_tls_free(struct eap_tls *t)
 	free(t);
 }
 
+int eap_tls_cert_name(const struct eap_tls *t, char *buf, size_t size)
+{
+	X509 *x = t->ctx ? SSL_CTX_get0_certificate(t->ctx) : NULL;
+	int n;
+
+	if (!x || size < 2)
+		return -ENOENT;
+	n = X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, buf, (int)size);
+	if (n <= 0 || (size_t)n >= size || strlen(buf) != (size_t)n) {
+		buf[0] = '\0';
+		return -ENOENT;
+	}
+	return n;
+}
+
 const char *eap_tls_error(const struct eap_tls *t)
 {
 	return t->err;
@@ -578,8 +593,13 @@ enum eap_tls_status eap_tls_input(struct eap_tls *t, const uint8_t *data, size_t
 
 	if (t->failed)
 		return EAP_TLS_FAILED;
-	if (len < 1)
-		return EAP_TLS_IGNORE;
+	/* SoftEther 5.01 acknowledges our fragments with no Flags octet at
+	 * all (EAP Length 5): read that as flags 0, no data. */
+	if (len < 1) {
+		static const uint8_t no_flags;
+		data = &no_flags;
+		len = 1;
+	}
 	flags = data[0];
 	if (flags & EAP_TLS_FLAG_S) {
 		/* A second Start (new identifier) in the middle is out of place. */

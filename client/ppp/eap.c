@@ -239,6 +239,20 @@ static void eap_identity(struct eap *e, uint8_t id, const uint8_t *data, size_t 
 		eap_fail(e, WV_FAIL_CONFIG, _("the user name (with its domain) is too long for EAP"));
 		return;
 	}
+	if (n == 0 && eap_cfg(e)->eap_tls) {
+		/* EAP-TLS without a user name: the certificate's name, as
+		 * Windows sends (pppd matches it against the certificate). */
+		char *err = NULL;
+		struct eap_tls *t = eap_tls_new(eap_cfg(e), eap_log(e), true, &err);
+
+		free(err);       /* reported when the TLS exchange starts */
+		n = t ? eap_tls_cert_name(t, name, sizeof(name)) : -ENOENT;
+		eap_tls_free(t);
+		if (n < 0) {
+			name[0] = '\0';
+			n = 0;
+		}
+	}
 	wv_dbg(eap_log(e), "AUTH", "EAP: Identity request id %u%s%s%s; answering \"%s\"", id,
 	       *said ? " (\"" : "", said, *said ? "\")" : "", name);
 	eap_respond(e, id, EAP_IDENTITY, (const uint8_t *)name, (size_t)n);

@@ -102,6 +102,9 @@ enum eap_tls_status {
  * least EAP_TLS_FRAG + 5 octets. */
 enum eap_tls_status eap_tls_input(struct eap_tls *t, const uint8_t *data, size_t len,
 				  uint8_t *out, size_t *out_len);
+/* The user certificate's Common Name (the identity Windows sends with
+ * EAP-TLS when no user name is set): its length, or -ENOENT. */
+int eap_tls_cert_name(const struct eap_tls *t, char *buf, size_t size);
 /* A sentence, and whether the server rejected us (vs. we rejected it). */
 const char *eap_tls_error(const struct eap_tls *t);
 bool eap_tls_handshake_done(const struct eap_tls *t);

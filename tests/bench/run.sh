@@ -22,7 +22,8 @@
 #      kernel-libipsec, same offered stream (tests/bench/libipsec.sh)
 # Run from a configured build directory (make bench does).  RUNS=5 by default;
 # ESP_PACKETS (200000) per bench-esp run; CPU_RATE (10000 datagrams/s) and
-# CPU_SECS (5) for 5.  SKIP_PPTP=1 skips 3 (it boots a UML guest).
+# CPU_SECS (5) for 5.  SKIP_PPTP=1 skips 3 (it boots a UML guest, stopped
+# afterwards unless KEEP_LAB=1).
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)}"
 : "${top_builddir:=$(pwd)}"
@@ -117,6 +118,8 @@ if [ -n "${SKIP_PPTP:-}" ]; then
 	echo "== 3. PPTP lab benchmarks skipped (SKIP_PPTP)"
 else
 	( pptp_benches ) || echo "   (the PPTP lab benchmarks failed: $?)"
+	# the guest takes a core's share of a small machine: stop it unless asked
+	[ -n "${KEEP_LAB:-}" ] || "$LAB_DIR/pptpd.sh" stop >/dev/null 2>&1 || true
 fi
 
 # ---- 4. SoftEther: connect time and where it goes -------------------------------------

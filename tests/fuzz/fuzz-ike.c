@@ -122,9 +122,18 @@ static X509 *fz_mk_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *i
 	return x;
 }
 
+static char fz_dir[] = "/tmp/fuzz-ike-pki.XXXXXX";
+
+static void fz_pki_remove(void)
+{
+	unlink(fz_ca);
+	unlink(fz_cert);
+	rmdir(fz_dir);
+}
+
 static bool fz_pki(void)
 {
-	static char dir[] = "/tmp/fuzz-ike-pki.XXXXXX";
+	char *dir = fz_dir;
 	static int done;
 	EVP_PKEY *cak, *k;
 	X509 *ca, *c;
@@ -135,6 +144,7 @@ static bool fz_pki(void)
 	done = -1;
 	if (!mkdtemp(dir))
 		return false;
+	atexit(fz_pki_remove);
 	snprintf(fz_ca, sizeof(fz_ca), "%s/ca.pem", dir);
 	snprintf(fz_cert, sizeof(fz_cert), "%s/me.pem", dir);
 	cak = EVP_RSA_gen(1024);

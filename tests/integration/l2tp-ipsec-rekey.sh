@@ -64,7 +64,9 @@ while [ "$(lab_elapsed "$t0" | cut -d. -f1)" -lt 25 ]; do
 	it_transfer $((2 * 1024 * 1024))
 	n=$((n + 1))
 done
-it_ok "client rekeys: $n transfers of 2 MB each way in 25 s, all sha256 intact"
+during=$(grep -c 'IPsec SA rekeyed: new SPIs in 0x' "$IT_ERR" || true)
+[ "$during" -ge 1 ] || it_fail "client rekeys: no phase-2 rekey during the 25 s of transfers"
+it_ok "client rekeys: $n transfers of 2 MB each way in 25 s, all sha256 intact, across $during phase-2 rekey(s)"
 ping_result
 [ "$sent" -gt 0 ] && [ $((got * 100)) -ge $((sent * 99)) ] ||
 	it_fail "client rekeys: $got of $sent pings answered (< 99 %)"

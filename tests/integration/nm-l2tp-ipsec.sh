@@ -15,7 +15,9 @@
 # failed), and pings pass again.  A wrong pre-shared key ends in NM's
 # login-failed reason with the engine's sentence in NM's log.  Then, if the
 # pptpd guest starts too, one PPTP (full tunnel) and one L2TP/IPsec (split)
-# connection are up at once, each carrying pings.
+# connection are up at once, each carrying pings; the pptpd guest's router
+# advertisement arrives after the IPv4 report, and NM applies the update (the
+# SLAAC address, the RFC 4191 route) on the activated connection: ping6 passes.
 #
 # NM's uplink is the namespace of the lab's TAP links ($IT_NS), which forwards;
 # the guests get a route back to NM's 198.51.100.0/24.
@@ -51,6 +53,18 @@ nm_cleanup() {
 		"$LAB_DIR/pptpd.sh" stop >/dev/null 2>&1 || true
 	fi
 	"$LAB_DIR/xl2tpd.sh" stop >/dev/null 2>&1 || true
+	# Whichever guest created $IT_NS deletes it once nothing runs in it: its
+	# first stop found the other guest still there.
+	if [ -n "$PPTPD_STARTED" ]; then
+		"$LAB_DIR/pptpd.sh" stop >/dev/null 2>&1 || true
+	fi
+	# A guest an earlier test left running was stopped here, not by its creator:
+	# an empty namespace (no process, only lo) goes too.
+	if ip netns list | awk '{ print $1 }' | grep -qx "$IT_NS" &&
+		[ -z "$(ip netns pids "$IT_NS" 2>/dev/null)" ] &&
+		[ "$(ip -n "$IT_NS" -o link show 2>/dev/null | awk '{ print $2 }')" = "lo:" ]; then
+		ip netns del "$IT_NS" 2>/dev/null || true
+	fi
 	it_cleanup
 }
 trap nm_cleanup EXIT
@@ -323,7 +337,10 @@ nmcli connection delete wv-badpsk >/dev/null
 # split (never-default from section 3), PPTP takes the default.
 t1=$(lab_now)
 PPTPD_STARTED=1   # (cleanup stops it even if start fails half-way)
-if "$LAB_DIR/pptpd.sh" start >"$IT_TMP/pptpd.out" 2>&1; then
+# The pptpd guest with IPv6: IPV6CP, then radvd advertises fd00:98:40::/64 (SLAAC),
+# a route to fd00:99::/48 and RDNSS -- after the IPv4 report, so the service sends
+# NM the whole configuration again on the activated connection.
+if PPTPD_IPV6=yes "$LAB_DIR/pptpd.sh" start >"$IT_TMP/pptpd.out" 2>&1; then
 	lab_use_pptpd
 	PPTPD_ROUTE="$NM_NET via $LAB_PPTPD_HOST_IP"
 	lab_guest_exec -t 10 "ip route replace $PPTPD_ROUTE" >/dev/null ||
@@ -350,6 +367,35 @@ if "$LAB_DIR/pptpd.sh" start >"$IT_TMP/pptpd.out" 2>&1; then
 		[ "${n:-0}" -ge 2 ] || nm_fail "ping $peer through ${t%% *}: ${n:-0} of 4 answered"
 	done
 	it_ok "PPTP and L2TP/IPsec at once: two services, ${tuns[*]}, both carry pings"
+	# The router advertisement's update, applied by NM on the activated PPTP one.
+	ptun=$(tun_devices | awk '$2 ~ /^192\.168\.40\./ { print $1 }')
+	ra_reported() {
+		grep 'nm-winvpn\[.*reporting IPv6 on '"$ptun"' to NetworkManager: address fd00:98:40:' \
+			"$NMLOG" | grep -q .
+	}
+	lab_wait_until 15 ra_reported ||
+		nm_fail "the service never reported the RA's fd00:98:40::/64 address on $ptun"
+	a6=$(grep 'nm-winvpn\[.*reporting IPv6 on '"$ptun"' to NetworkManager: address fd00:98:40:' "$NMLOG" |
+		tail -1 | sed -n 's/.*address \([0-9a-f:]*\/[0-9]*\);.*/\1/p')
+	on_tun() {
+		ip -n "$NM_NS" -o -6 addr show dev "$ptun" | grep -qE " inet6 ${a6%/*}/" &&
+			ip -n "$NM_NS" -6 route show fd00:99::/48 | grep -q "dev $ptun"
+	}
+	lab_wait_until 10 on_tun ||
+		nm_fail "NM did not apply the update: $ptun has" \
+			"'$(ip -n "$NM_NS" -o -6 addr show dev "$ptun")'," \
+			"routes '$(ip -n "$NM_NS" -6 route)'"
+	[ "$(con_state wv-pptp)" = activated ] || nm_fail "wv-pptp is '$(con_state wv-pptp)' after the update"
+	n=$(ip netns exec "$NM_NS" ping -6 -c 4 -i 0.2 -W 2 fd00:99::1 2>/dev/null |
+		sed -n 's/.* \([0-9]*\) received.*/\1/p')
+	[ "${n:-0}" -ge 2 ] || nm_fail "ping fd00:99::1 over the RA's route: ${n:-0} of 4 answered"
+	it_ok "IPv6 update on the activated PPTP connection: NM put $a6 and fd00:99::/48" \
+		"on $ptun, ping6 fd00:99::1: $n of 4"
+	# (whether NM took it as an update: its config6 after "activated")
+	sed -n '/"wv-pptp".*set state: activated/,$p' "$NMLOG" |
+		grep -q '"wv-pptp".*config6: reply received' &&
+		it_log "NM received that IPv6 config while wv-pptp was activated (the update path)" ||
+		it_log "the RA came before the IPv4 report this time: the update path was not used"
 	nmcli --wait 30 connection down wv-pptp >/dev/null || nm_fail "down wv-pptp failed"
 	nmcli --wait 30 connection down wv-l2tp >/dev/null || nm_fail "down wv-l2tp failed"
 	lab_wait_until 15 no_tun_no_service || nm_fail "after both down: $(leftovers)"

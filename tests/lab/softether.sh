@@ -33,6 +33,9 @@
 #   status   exit 0 when running, listening and healthy
 #   health   exit 0 unless wedged (CPU spin or a growing UDP receive queue)
 #   log      the path of today's server log (IKE, ESP, L2TP, PPP events)
+#   vpncmd ARGS  run vpncmd against the running server (e.g. /IN:FILE; a file
+#            path inside a command must not start with "/": vpncmd takes it
+#            for a parameter name; run from its directory)
 #
 # Knobs (environment, read by start): SOFTETHER_NETNS (namespace for the
 # client-side veth end; created if missing, deleted by stop), SOFTETHER_SRV_NS
@@ -360,5 +363,6 @@ case "${1:-}" in
     status) cmd_status ;;
     health) health ;;
     log) cmd_log ;;
-    *) echo "usage: $0 start|stop|restart|status|health|log   (knobs: see the header of $0)" >&2; exit 2 ;;
+    vpncmd) lab_need_root; shift; vpncmd_srv "$@" ;;
+    *) echo "usage: $0 start|stop|restart|status|health|log|vpncmd ARGS   (knobs: see the header of $0)" >&2; exit 2 ;;
 esac

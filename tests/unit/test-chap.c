@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "log.h"
+#include "loop.h"
 #include "rd.h"
 #include "ppp/auth.h"
 #include "ppp/mschap.h"
@@ -39,9 +40,26 @@ const struct wv_log *ppp_log(const struct ppp *ppp)
 	return &ppp->log;
 }
 
+/* The Response's resend timer runs on a loop with a fake clock. */
+static struct wv_loop *test_loop;
+static uint64_t fake_now = 1000000;
+
+static uint64_t fake_clock(void *arg)
+{
+	(void)arg;
+	return fake_now;
+}
+
+static void advance(uint64_t ms)
+{
+	fake_now += ms;
+	wv_loop_run_timers(test_loop);
+}
+
 struct wv_loop *ppp_loop(const struct ppp *ppp)
 {
-	return NULL;   /* CHAP has no timers */
+	(void)ppp;
+	return test_loop;
 }
 
 int ppp_send_ctrl(struct ppp *ppp, uint16_t proto, const uint8_t *buf, size_t len)
@@ -600,8 +618,52 @@ static void test_config_errors(void)
 	auth_client_free(ac);
 }
 
+/* A lost Success: our Response goes again every 3 s until a result comes
+ * (pppd and RRAS answer a repeated Response with the result again), and
+ * never after it. */
+static void test_v2_lost_success(void)
+{
+	struct ppp pp;
+	struct server_view sv;
+	struct auth_client *ac;
+	uint8_t first[1024];
+	size_t first_len;
+	char msg[128];
+
+	pp_init(&pp, "User", "clientPass", "EXAMPLE");
+	ac = v2_respond(&pp, 5, &sv);
+	first_len = pp.sent_len;
+	memcpy(first, pp.sent, first_len);
+	advance(2900);
+	CHECK(pp.n_sent == 1);
+	advance(200);
+	CHECK(pp.n_sent == 2);
+	CHECK(pp.sent_len == first_len && memcmp(pp.sent, first, first_len) == 0);
+	advance(3000);
+	CHECK(pp.n_sent == 3);
+	snprintf(msg, sizeof(msg), "S=%s M=ok", sv.s_hex);
+	status(ac, SUCCESS, 5, msg);
+	CHECK(pp.n_success == 1);
+	advance(30000);
+	CHECK(pp.n_sent == 3);
+	auth_client_free(ac);
+
+	/* and at most 9 times, then the core's authentication timeout decides */
+	pp_init(&pp, "User", "clientPass", "EXAMPLE");
+	ac = v2_respond(&pp, 6, &sv);
+	advance(60000);
+	for (int i = 0; i < 20; i++)
+		advance(3000);
+	CHECK(pp.n_sent == 10);
+	auth_client_free(ac);
+}
+
 int main(void)
 {
+	test_loop = wv_loop_new();
+	if (!test_loop)
+		return 1;
+	wv_loop_set_clock(test_loop, fake_clock, NULL);
 	test_acceptable();
 	test_v2_success(S_SPACE);
 	test_v2_success(S_GLUED);
@@ -613,5 +675,7 @@ int main(void)
 	test_md5();
 	test_v1();
 	test_config_errors();
+	test_v2_lost_success();
+	wv_loop_free(test_loop);
 	return check_done("test-chap");
 }

@@ -622,6 +622,7 @@ struct tls_server {
 	size_t in_len;
 	size_t frag;
 	uint8_t type;        /* EAP_TLS or EAP_PEAP */
+	bool ack_no_flags;   /* SoftEther 5.01: ACKs carry no Flags octet */
 	bool failed;
 	int client_frags;    /* fragments with M the client sent */
 	int server_frags;    /* fragments with M we sent */
@@ -708,7 +709,7 @@ static int tls_run(struct tls_server *s, struct ppp *pp, struct auth_client *ac)
 		}
 		if (d[0] & EAP_TLS_FLAG_M) {
 			s->client_frags++;
-			request(ac, ++id, EAP_TLS, "\x00", 1);     /* ACK */
+			request(ac, ++id, EAP_TLS, "\x00", s->ack_no_flags ? 0 : 1);   /* ACK */
 			continue;
 		}
 		if (s->out_off < s->out_len) {
@@ -828,11 +829,13 @@ static void test_tls(void)
 	tls_server_free(&s);
 	auth_client_free(ac);
 
-	/* PKCS#12 with a passphrase */
+	/* PKCS#12 with a passphrase; ACKs without Flags, as SoftEther sends */
 	tls_pp(&pp, &t, t.user_p12, NULL, "p12pass", NULL);
 	ac = auth_client_new(&pp, PPP_EAP, 0);
 	tls_server_init(&s, &t.server, &t.ca, 500);
+	s.ack_no_flags = true;
 	CHECK(tls_run(&s, &pp, ac) == 1);
+	CHECK(s.client_frags >= 1);
 	tls_server_free(&s);
 	auth_client_free(ac);
 	CHECK(!log_has(&pp, "p12pass"));
@@ -843,6 +846,18 @@ static void test_tls(void)
 	tls_server_init(&s, &t.server, &t.ca, 500);
 	CHECK(tls_run(&s, &pp, ac) == 1);
 	tls_server_free(&s);
+	auth_client_free(ac);
+
+	/* no user name: the Identity is the certificate's Common Name */
+	tls_pp(&pp, &t, t.user_pem, t.user_key, NULL, NULL);
+	pp.cfg.user = NULL;
+	ac = auth_client_new(&pp, PPP_EAP, 0);
+	request(ac, 3, EAP_IDENTITY, NULL, 0);
+	{
+		size_t n;
+		const uint8_t *d = response(&pp, 3, EAP_IDENTITY, &n);
+		CHECK(n == 5 && memcmp(d, "carol", 5) == 0);
+	}
 	auth_client_free(ac);
 
 	/* ... and without: a config error naming user-certpass */
@@ -922,7 +937,7 @@ static void test_tls(void)
 
 /* ---- PEAP ---- */
 
-enum peap_phase { PH_ID, PH_CHAL, PH_SUCC, PH_RESULT, PH_END };
+enum peap_phase { PH_ID, PH_GTC, PH_CHAL, PH_SUCC, PH_RESULT, PH_END };
 
 struct peap_server {
 	struct tls_server s;
@@ -932,6 +947,7 @@ struct peap_server {
 	bool reject;         /* MS-CHAPv2 Failure E=691, Result failure */
 	bool binding;        /* add a Crypto-Binding TLV to the Result */
 	bool early_result;   /* Result success right after the Response */
+	bool gtc_first;      /* ask for EAP-GTC (6) inside first: expect a Nak */
 	struct ms_view v;
 	uint8_t ext_id;
 };
@@ -975,6 +991,16 @@ static void peap_inner(struct peap_server *ps, struct auth_client *ac, uint8_t i
 		/* compressed Identity Response */
 		CHECK(n == 1 + strlen(ps->name) && in[0] == EAP_IDENTITY &&
 		      memcmp(in + 1, ps->name, n - 1) == 0);
+		if (ps->gtc_first) {
+			peap_write(ps, ac, id, "\x06Password: ", 11);
+			ps->ph = PH_GTC;
+			break;
+		}
+		/* fall through */
+	case PH_GTC:
+		if (ps->ph == PH_GTC)
+			/* inside the tunnel only EAP-MSCHAPv2 is proposed */
+			CHECK(n == 2 && in[0] == EAP_NAK && in[1] == EAP_MSCHAPV2);
 		pkt[0] = EAP_MSCHAPV2;
 		pkt[1] = MSV2_OP_CHALLENGE;
 		pkt[2] = 0x33;
@@ -1142,6 +1168,15 @@ static void test_peap(void)
 	CHECK_MEM(pp.keys.send, msk, 16);
 	CHECK_MEM(pp.keys.recv, msk + 32, 16);
 	CHECK(!log_has(&pp, "clientPass"));
+	tls_server_free(&ps.s);
+	auth_client_free(ac);
+
+	/* EAP-GTC asked for inside first: Nak'ed for EAP-MSCHAPv2, then success */
+	peap_setup(&ps, &pp, &t, "clientPass");
+	ps.gtc_first = true;
+	ac = auth_client_new(&pp, PPP_EAP, 0);
+	CHECK(peap_run(&ps, &pp, ac) == 1);
+	CHECK(pp.n_success == 1 && pp.keys.valid);
 	tls_server_free(&ps.s);
 	auth_client_free(ac);
 

@@ -826,6 +826,30 @@ static void test_rekey_gateway_qm(void)
 	teardown(&t);
 }
 
+/* Some gateways delete the ISAKMP SA once the IPsec SA is up: the phase-2
+ * rekey then needs a new Main Mode first. */
+static void test_rekey_after_isakmp_deleted(void)
+{
+	struct harness t;
+	uint8_t cookies[16];
+
+	fprintf(stderr, "== phase-2 rekey after the gateway deleted the ISAKMP SA\n");
+	setup(&t, NULL, NULL, IPSEC_ENCAP_AUTO);
+	t.r.p2_life = 40;
+	start(&t);
+	memcpy(cookies, t.r.icookie, 8);
+	memcpy(cookies + 8, t.r.rcookie, 8);
+	resp_delete(&t.r, ISAKMP_PROTO_ISAKMP, cookies, 16);
+	pump(&t);
+	CHECK(t.downs == 0 && strstr(t.logbuf, "deleted the ISAKMP SA") != NULL);
+	advance(&t, 37000);
+	CHECK(t.r.n_mm1 == 2 && t.r.n_mm5 == 2 && t.r.n_qm1 == 2 && t.r.hash3_ok);
+	CHECK(t.r.n_del_isakmp == 0);              /* nothing old to delete */
+	CHECK(data_both_ways(&t, t.r.esp_out));
+	CHECK(t.downs == 0 && t.ups == 1);
+	teardown(&t);
+}
+
 /* The gateway starts a Main Mode of its own (it rekeys the IKE SA as the
  * initiator): we say so, do not answer, and the tunnel goes on. */
 static void test_rekey_gateway_mm(void)
@@ -1200,6 +1224,7 @@ int main(void)
 	test_rekey_gateway_qm();
 	test_rekey_kilobytes();
 	test_rekey_gateway_mm();
+	test_rekey_after_isakmp_deleted();
 	test_certs();
 	pkt_pool_drain();
 	return check_done("test-ike-exchange");

@@ -101,6 +101,7 @@ static void test_every_key(void)
 		case WV_KEY_BOOL: v = "yes"; break;
 		case WV_KEY_UINT: snprintf(num, sizeof(num), "%u", k->max); v = num; break;
 		case WV_KEY_HOST: v = "gw.example.net"; break;
+		case WV_KEY_ROUTES: v = "10.0.0.0/8 172.16.5.0/24"; break;
 		case WV_KEY_ENUM: v = k->dflt ? k->dflt : "pptp"; break;
 		default: v = "x-value"; break;
 		}

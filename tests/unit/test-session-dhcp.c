@@ -231,6 +231,13 @@ static void test_build(void)
 	CHECK(c.n_dns == 1 && c.dns[0].s_addr == ip4("10.98.0.53").s_addr);
 	CHECK(c.n_nbns == 1 && c.nbns[0].s_addr == ip4("10.98.0.54").s_addr);
 
+	/* A user default route is not a route entry either. */
+	CHECK(sdhcp_parse_routes("0.0.0.0/0 172.16.5.0/24", pol.user, WV_MAX_ROUTES, &pol.n_user,
+				 NULL) == 0);
+	in.n_routes = 0;
+	sdhcp_build(&c, &b, &in, &pol, &lg);
+	CHECK(c.n_routes == 1 && has_route(&c, "172.16.5.0", 24));
+
 	/* A user route for the gateway itself is dropped too, with a log line. */
 	CHECK(sdhcp_parse_routes("10.98.0.2/32", pol.user, WV_MAX_ROUTES, &pol.n_user,
 				 NULL) == 0);
@@ -506,12 +513,19 @@ static void test_bad_routes_setting(void)
 {
 	struct wv_loop *loop = wv_loop_new();
 	struct wv_settings *st = wv_settings_new();
+	struct sdhcp *sd;
 	char *err = NULL;
 
-	CHECK(wv_settings_set(st, NM_WINVPN_KEY_ROUTES, "10.0.0.0/8 300.1.0.0/16", NULL) == 0);
-	CHECK(sdhcp_new(loop, &lg, st, &fake_ev, NULL, &err) == NULL);
+	/* The settings table refuses it when it is set, with the sentence the
+	 * session would give. */
+	CHECK(wv_settings_set(st, NM_WINVPN_KEY_ROUTES, "10.0.0.0/8 300.1.0.0/16", &err) < 0);
 	CHECK_STR(err, "invalid routes: '300.1.0.0/16' is not an IPv4 prefix like 10.0.0.0/8");
 	free(err);
+	err = NULL;
+	CHECK(wv_settings_set(st, NM_WINVPN_KEY_ROUTES, "10.0.0.0/8, 172.16.5.0/24", NULL) == 0);
+	sd = sdhcp_new(loop, &lg, st, &fake_ev, NULL, &err);
+	CHECK(sd != NULL);
+	sdhcp_free(sd);
 	wv_settings_free(st);
 	wv_loop_free(loop);
 }
