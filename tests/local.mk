@@ -31,6 +31,7 @@ TESTS += \
 	tests/integration/pptp-dead-peer.sh \
 	tests/integration/session-keep.sh \
 	tests/integration/concurrent.sh \
+	tests/integration/lossy-link.sh \
 	tests/integration/dhcp-inform.sh \
 	tests/integration/pptp-eap.sh \
 	tests/integration/l2tp-softether-eap-tls.sh \

@@ -397,6 +397,9 @@ void ike_rekey_p1_done(struct ipsec *s);
 void ike_old_p1_swap(struct ipsec *s);
 /* The gateway deleted ESP SPI spi: true if it was the replaced SA. */
 bool ike_rekey_old_deleted(struct ipsec *s, uint32_t spi);
+/* A packet arrived on the newest inbound SA: the gateway has the new pair, so
+ * outbound may move to it. */
+void ike_rekey_peer_switched(struct ipsec *s);
 /* After each outbound packet: a byte or packet limit reached. */
 void ike_rekey_volume(struct ipsec *s);
 /* The gateway's Quick Mode 1 (msgid new) or 3 (ike-quick-mode.c). */

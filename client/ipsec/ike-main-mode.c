@@ -325,14 +325,28 @@ static enum ike_status mm_process_4(struct ipsec *s, const struct ike_rx *rx)
 
 	if (ike_check_error_notify(s, rx))
 		return IKE_FAILED;
-	if (!ke || !no || ke->len != g->pub_len) {
+	/* A value with its leading zero octets left out (SoftEther does that,
+	 * one time in 256) is the same number: it is padded for the
+	 * computation, and hashed as it came (RFC 2409 hashes the payload). */
+	if (!ke || !no || ke->len == 0 || ke->len > g->pub_len ||
+	    ke->len + 8 < g->pub_len) {
 		ike_fail(s, WV_FAIL_PROTOCOL,
 			 _("the gateway %s answered Main Mode 3 without a valid "
 			   "key exchange (KE %zu octets, %zu expected)"), s->gw_str,
 			 ke ? ke->len : 0, g->pub_len);
 		return IKE_FAILED;
 	}
-	r = ike_dh_derive(s->dh, ke->body, ke->len, gxy);
+	if (ke->len < g->pub_len) {
+		uint8_t padded[IKE_DH_MAX];
+
+		wv_dbg(s->log, "IKE", "the gateway's key exchange is %zu octets, not %zu: "
+		       "leading zeros left out; padded", ke->len, g->pub_len);
+		memset(padded, 0, g->pub_len - ke->len);
+		memcpy(padded + g->pub_len - ke->len, ke->body, ke->len);
+		r = ike_dh_derive(s->dh, padded, g->pub_len, gxy);
+	} else {
+		r = ike_dh_derive(s->dh, ke->body, ke->len, gxy);
+	}
 	if (r) {
 		ike_fail(s, WV_FAIL_PROTOCOL,
 			 _("the gateway %s sent an invalid Diffie-Hellman value"),

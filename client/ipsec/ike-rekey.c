@@ -210,15 +210,24 @@ void ike_rekey_p2_done(struct ipsec *s, bool ours)
 	if (ours) {
 		ike_set_state(s, IKE_S_ESTABLISHED, "Quick Mode 3 sent");
 		wv_timer_arm(s->loop, &s->switch_timer, IKE_REKEY_SWITCH_MS);
-	} else {
-		/* the gateway, as initiator, installed both before message 3 */
-		switch_out(s);
 	}
+	/* The gateway's own Quick Mode: outbound moves when the gateway first
+	 * sends on the new SA (ike_rekey_peer_switched), or at the end of the
+	 * grace.  SoftEther starts one right after Main Mode and takes about 2 s
+	 * to use it; switching at once lost IPCP's first packets there. */
 	if (s->old_in)
 		wv_timer_arm(s->loop, &s->grace_timer, IKE_REKEY_GRACE_MS);
 	s->rekey_p2_due = false;
 	schedule_p2(s);
 	ike_rekey_kick(s);
+}
+
+void ike_rekey_peer_switched(struct ipsec *s)
+{
+	if (s->new_out) {
+		wv_dbg(s->log, "ESP", "the gateway sends on the new IPsec SA");
+		switch_out(s);
+	}
 }
 
 bool ike_rekey_old_deleted(struct ipsec *s, uint32_t spi)

@@ -890,6 +890,8 @@ static void ike_esp_input(struct ipsec *s, struct pkt *p)
 		return;
 	}
 	r = esp_decap(s->esp_in, p, &nh);
+	if (r == 0 && s->new_out)
+		ike_rekey_peer_switched(s);
 	/* during a rekey's overlap the replaced SA still receives; and the
 	 * gateway that started a Quick Mode may send on the new SA before its
 	 * message 3 reaches us (strongSwan installs it first) */

@@ -176,8 +176,12 @@ static void fsm_scr(struct fsm *f, bool retransmit)
 		}
 		f->req_len = n;
 		f->reqid = fsm_next_id(f);
-		f->seen_ack = false;
 	}
+	/* Sent again after a time-out in Ack-Rcvd (the peer's own request was
+	 * lost), the request wants a new Ack: the one that came before no
+	 * longer counts (RFC 1661 §4.1, TO+ in state 7), and the peer will
+	 * answer the retransmission with the same identifier. */
+	f->seen_ack = false;
 	if (f->restart)
 		f->restart--;
 	fsm_send(f, CP_CONFREQ, f->reqid, f->req, f->req_len);

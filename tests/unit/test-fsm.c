@@ -398,6 +398,17 @@ static void test_timeouts_configure(void)
 	advance(3000);
 	CHECK(F.state == FSM_REQSENT);
 	CHECK(last()->code == CP_CONFREQ);
+	/* ... and the Ack to that retransmission (same identifier) counts: the
+	 * peer's own request was lost, not our Ack (seen on a lossy link: pppd
+	 * acked ten retransmissions and we ignored every one) */
+	id = last()->id;
+	rx(CP_CONFACK, id, "01 06 aa bb cc dd");
+	CHECK(F.state == FSM_ACKRCVD);
+	rx(CP_CONFREQ, 0x41, "01 06 11 22 33 44");
+	CHECK(F.state == FSM_OPENED);
+	/* a duplicate of that Ack once Opened is still ignored */
+	rx(CP_CONFACK, id, "01 06 aa bb cc dd");
+	CHECK(F.state == FSM_OPENED);
 
 	/* the RCN's irc restarts the count: ten more after it */
 	to_reqsent();

@@ -795,7 +795,7 @@ static void test_rekey_gateway_qm(void)
 	struct harness t;
 	uint32_t spi_r0;
 
-	fprintf(stderr, "== the gateway rekeys the IPsec SA (we answer its Quick Mode)\n");
+	fprintf(stderr, "== the gateway rekeys the IPsec SA (we answer its Quick Mode, and move when it does)\n");
 	setup(&t, NULL, NULL, IPSEC_ENCAP_AUTO);
 	start(&t);
 	spi_r0 = t.r.spi_r;
@@ -806,9 +806,15 @@ static void test_rekey_gateway_qm(void)
 	CHECK(t.r.gi_hash2_ok && t.r.gi_done);
 	CHECK(strstr(t.logbuf, "started a Quick Mode") != NULL);
 	CHECK(strstr(t.logbuf, "IPsec SA rekeyed") != NULL);
-	/* both directions on the new pair at once; the old inbound still works */
+	/* our outbound stays on the old pair until the gateway sends on the new
+	 * one (SoftEther takes about 2 s to start using its own new SA) */
+	CHECK(data_both_ways(&t, t.r.old_esp_out));
+	CHECK(t.r.esp_rx_spi == spi_r0);
+	/* the gateway's first packet on the new pair moves us over */
+	CHECK(data_both_ways(&t, t.r.esp_out));
 	CHECK(data_both_ways(&t, t.r.esp_out));
 	CHECK(t.r.esp_rx_spi == t.r.gi_spi && t.r.esp_rx_spi != spi_r0);
+	/* and the old inbound SA still works during the grace */
 	CHECK(data_both_ways(&t, t.r.old_esp_out));
 	advance(&t, IKE_REKEY_GRACE_MS + 500);
 	CHECK(t.r.n_del_esp == 1 && t.downs == 0);
@@ -820,6 +826,7 @@ static void test_rekey_gateway_qm(void)
 	resp_start_qm(&t.r);
 	pump(&t);
 	CHECK(t.r.gi_hash2_ok && t.r.gi_done);
+	CHECK(data_both_ways(&t, t.r.esp_out));
 	CHECK(data_both_ways(&t, t.r.esp_out));
 	CHECK(t.r.esp_rx_spi == t.r.gi_spi);
 	CHECK(t.downs == 0 && t.ups == 1);
