@@ -126,6 +126,7 @@ struct ppp {
 	struct ccp ccp;
 	struct ipv6cp ipv6cp;
 	bool ip6_reported;         /* ev.ip6_up was called for this IPV6CP opening */
+	bool ipv6cp_started;       /* IPV6CP was opened (once IPCP was up) */
 
 	struct auth_client *auth;
 	bool auth_active;          /* auth is the current method's client */

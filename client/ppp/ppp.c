@@ -253,13 +253,31 @@ static void ppp_enter_network(struct ppp *ppp, const char *reason)
 	ppp->ipcp.finished = false;
 	fsm_open(&ppp->ipcp.fsm);
 	fsm_lowerup(&ppp->ipcp.fsm);
-	/* IPv6 alongside IPv4 (RFC 5072); its failure never touches IPv4 */
-	if (cfg->ipv6) {
-		ppp->ipv6cp.finished = false;
-		ppp->ipv6cp.rejected = false;
-		fsm_open(&ppp->ipv6cp.fsm);
-		fsm_lowerup(&ppp->ipv6cp.fsm);
-	}
+	/* IPV6CP starts once IPCP is up (ppp_start_ipv6) */
+}
+
+/* IPv6 after IPv4 (RFC 5072); its failure never touches IPv4, and the tunnel
+ * is usable as soon as IPv4 is up.
+ *
+ * SoftEther 5.01 (the gateway that Configure-Rejects our Magic-Number)
+ * stalls its whole PPP session for 4-8 s while it negotiates IPV6CP: started
+ * with IPCP, it delays IPCP's answer by that much; started after, it drops
+ * the first seconds of traffic.  With such a gateway we only answer an
+ * IPV6CP it starts itself (ppp_ipv6cp_input). */
+static bool ppp_ipv6_passive(const struct ppp *ppp)
+{
+	return !ppp->lcp.want.magic;
+}
+
+static void ppp_start_ipv6(struct ppp *ppp)
+{
+	if (!ppp->cfg.ipv6 || ppp->ipv6cp_started)
+		return;
+	ppp->ipv6cp_started = true;
+	ppp->ipv6cp.finished = false;
+	ppp->ipv6cp.rejected = false;
+	fsm_open(&ppp->ipv6cp.fsm);
+	fsm_lowerup(&ppp->ipv6cp.fsm);
 }
 
 static void ppp_auth_timeout(void *arg)
@@ -315,6 +333,7 @@ void ppp_lcp_down(struct ppp *ppp)
 	fsm_close(&ppp->ipcp.fsm, "");
 	fsm_lowerdown(&ppp->ipv6cp.fsm);
 	fsm_close(&ppp->ipv6cp.fsm, "");
+	ppp->ipv6cp_started = false;
 	ppp->mppe_up = false;
 	mppe_dir_clear(&ppp->mppe_tx);
 	mppe_dir_clear(&ppp->mppe_rx);
@@ -521,6 +540,11 @@ static void ppp_ncp_changed_ip4(struct ppp *ppp)
 	wv_info(ppp->log, "PPP", "the tunnel is up: MTU %u, encryption %s", mtu, ppp->encryption);
 	if (ppp->ev.ip4_up)
 		ppp->ev.ip4_up(ppp->arg, &ppp->ip4);
+	if (ppp_ipv6_passive(ppp))
+		wv_dbg(ppp->log, "IPV6CP", "the gateway rejected Magic-Number (SoftEther): IPv6 "
+		       "only if it starts IPV6CP itself");
+	else
+		ppp_start_ipv6(ppp);
 }
 
 /* IPv6 is reported once the tunnel carries IPv4 (Running) and IPV6CP is
@@ -642,6 +666,12 @@ static void ppp_ipv6cp_input(struct ppp *ppp, uint16_t proto, const uint8_t *buf
 	if (!ppp->cfg.ipv6) {
 		lcp_send_protrej(ppp, proto, buf, len);
 		return;
+	}
+	/* before IPv4 is up the request waits for its retransmission */
+	if (!ppp->ipv6cp_started) {
+		if (!ppp->ip4_reported)
+			return;
+		ppp_start_ipv6(ppp);
 	}
 	ipv6cp_input(ppp, buf, len);
 }

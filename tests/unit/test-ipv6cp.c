@@ -289,7 +289,7 @@ static void test_pppd_nak(void)
 
 	start(true);
 	lcp_up();
-	CHECK(count(PPP_IPCP, CONFREQ) == 1);
+	ipcp_up();     /* IPV6CP starts once IPv4 is up */
 	f = take(PPP_IPV6CP, CONFREQ);
 	CHECK(memcmp(ifid_of(f), zero8, 8) != 0);       /* random, non-zero */
 	id = f->id;
@@ -302,8 +302,6 @@ static void test_pppd_nak(void)
 	f = take(PPP_IPV6CP, CONFREQ);
 	CHECK(same(f, "01 0a 00 00 00 00 00 00 00 02"));
 	peer_ack(f);
-	CHECK(ev.ip6 == 0);          /* not before IPv4 */
-	ipcp_up();
 	CHECK(ev.ip4 == 1);
 	CHECK(ev.ip6 == 1);
 	CHECK_MEM(ev.ids.local_id, id2, 8);
@@ -334,6 +332,7 @@ static void test_protocol_reject(void)
 
 	start(true);
 	lcp_up();
+	ipcp_up();     /* IPV6CP starts once IPv4 is up */
 	f = take(PPP_IPV6CP, CONFREQ);
 	/* LCP Protocol-Reject: the rejected protocol, then the packet */
 	store_be16(rej, PPP_IPV6CP);
@@ -343,7 +342,6 @@ static void test_protocol_reject(void)
 	memcpy(rej + 6, f->d, f->len);
 	n = 6 + f->len;
 	peer_cpb(PPP_LCP, PROTREJ, 0x30, rej, n);
-	ipcp_up();
 	CHECK(ev.ip4 == 1);
 	CHECK(ev.ip6 == 0);
 	advance(40000);            /* IPV6CP's restart timer must be off */
@@ -366,6 +364,7 @@ static void test_ifid_rejected(void)
 
 	start(true);
 	lcp_up();
+	ipcp_up();     /* IPV6CP starts once IPv4 is up */
 	f = take(PPP_IPV6CP, CONFREQ);
 	peer_cpb(PPP_IPV6CP, CONFREJ, f->id, f->d, f->len);
 	f = take(PPP_IPV6CP, TERMREQ);
@@ -374,7 +373,6 @@ static void test_ifid_rejected(void)
 	CHECK(count(PPP_IPV6CP, CONFREQ) <= 1);
 	if (count(PPP_IPV6CP, CONFREQ))
 		CHECK(take(PPP_IPV6CP, CONFREQ)->len == 0);
-	ipcp_up();
 	CHECK(ev.ip4 == 1 && ev.ip6 == 0 && ev.dead == 0);
 	advance(40000);
 	CHECK(count(PPP_IPV6CP, CONFREQ) == 0);
@@ -394,6 +392,7 @@ static void test_collisions(void)
 
 	start(true);
 	lcp_up();
+	ipcp_up();     /* IPV6CP starts once IPv4 is up */
 	f = take(PPP_IPV6CP, CONFREQ);
 	id = f->id;
 	memcpy(ours, ifid_of(f), 8);
@@ -420,7 +419,6 @@ static void test_collisions(void)
 	CHECK(memcmp(ifid_of(f), zero8, 8) != 0);
 	memcpy(ours, ifid_of(f), 8);
 	peer_ack(f);
-	ipcp_up();
 	CHECK(ev.ip6 == 1);
 	CHECK_MEM(ev.ids.local_id, ours, 8);
 	CHECK_MEM(ev.ids.peer_id, "\x02\x11\x22\xff\xfe\x33\x44\x55", 8);
@@ -435,6 +433,7 @@ static void test_compression_rejected(void)
 
 	start(true);
 	lcp_up();
+	ipcp_up();     /* IPV6CP starts once IPv4 is up */
 	take(PPP_IPV6CP, CONFREQ);
 	peer_cp(PPP_IPV6CP, CONFREQ, 0x50, "01 0a 00 00 00 00 00 00 00 01 02 04 00 4f");
 	f = take(PPP_IPV6CP, CONFREJ);
@@ -445,6 +444,54 @@ static void test_compression_rejected(void)
 	finish();
 }
 
+/* IPV6CP waits for IPv4: nothing of it goes out while IPCP negotiates (a
+ * gateway's early request is left for its retransmission), then it starts. */
+static void test_after_ipcp(void)
+{
+	start(true);
+	lcp_up();
+	CHECK(count(PPP_IPCP, CONFREQ) == 1);
+	CHECK(count(PPP_IPV6CP, -1) == 0);
+	peer_cp(PPP_IPV6CP, CONFREQ, 0x70, "01 0a 00 00 00 00 00 00 00 01");
+	CHECK(count(PPP_IPV6CP, -1) == 0 && count(PPP_LCP, PROTREJ) == 0);
+	ipcp_up();
+	CHECK(ev.ip4 == 1);
+	take(PPP_IPV6CP, CONFREQ);
+	finish();
+}
+
+/* SoftEther (it Configure-Rejects Magic-Number) stalls its PPP for seconds
+ * on IPV6CP: we start none, and answer the one it starts. */
+static void test_softether_passive(void)
+{
+	const struct frame *f = NULL;
+	uint8_t rej[8];
+	size_t i;
+
+	start(true);
+	f = take(PPP_LCP, CONFREQ);
+	for (i = 0; i + 2 <= f->len && f->d[i] != 5; i += f->d[i + 1] ? f->d[i + 1] : 1)
+		;
+	CHECK(i + 6 <= f->len && f->d[i] == 5 && f->d[i + 1] == 6);
+	memcpy(rej, f->d + i, 6);
+	peer_cpb(PPP_LCP, CONFREJ, f->id, rej, 6);
+	f = take(PPP_LCP, CONFREQ);
+	peer_ack(f);
+	peer_cp(PPP_LCP, CONFREQ, 1, "01 04 05 dc");
+	take(PPP_LCP, CONFACK);
+	ipcp_up();
+	CHECK(ev.ip4 == 1);
+	advance(10000);
+	CHECK(count(PPP_IPV6CP, -1) == 0);
+	peer_cp(PPP_IPV6CP, CONFREQ, 0x30, "01 0a 00 00 00 00 00 00 00 01");
+	f = take(PPP_IPV6CP, CONFACK);
+	CHECK(f->id == 0x30);
+	f = take(PPP_IPV6CP, CONFREQ);
+	peer_ack(f);
+	CHECK(ev.ip6 == 1);
+	finish();
+}
+
 /* ipv6=no: no IPV6CP from us, and the gateway's gets a Protocol-Reject. */
 static void test_ipv6_off(void)
 {
@@ -452,11 +499,11 @@ static void test_ipv6_off(void)
 
 	start(false);
 	lcp_up();
+	ipcp_up();     /* IPV6CP starts once IPv4 is up */
 	CHECK(count(PPP_IPV6CP, -1) == 0);
 	peer_cp(PPP_IPV6CP, CONFREQ, 0x60, "01 0a 00 00 00 00 00 00 00 01");
 	f = take(PPP_LCP, PROTREJ);
 	CHECK(f->len >= 2 && load_be16(f->d) == PPP_IPV6CP);
-	ipcp_up();
 	CHECK(ev.ip4 == 1 && ev.ip6 == 0);
 	finish();
 }
@@ -466,7 +513,7 @@ static void test_silent_gateway(void)
 {
 	start(true);
 	lcp_up();
-	ipcp_up();
+	ipcp_up();     /* IPV6CP starts once IPv4 is up */
 	advance(60000);
 	CHECK(ev.ip4 == 1 && ev.ip6 == 0 && ev.dead == 0);
 	CHECK(count(PPP_IPV6CP, CONFREQ) == 10);   /* Max-Configure (RFC 1661 §4.6) */
@@ -486,6 +533,8 @@ int main(void)
 	test_collisions();
 	test_compression_rejected();
 	test_ipv6_off();
+	test_after_ipcp();
+	test_softether_passive();
 	test_silent_gateway();
 	wv_loop_free(loop);
 	pkt_pool_drain();
