@@ -495,82 +495,11 @@ static void chap_success(struct chap *c, uint8_t id, const uint8_t *msg, size_t 
 	}
 }
 
-/* MS-CHAP Failure message (RFC 2433 §5, RFC 2759 §6):
- * "E=eeeeeeeeee R=r C=cccc... V=vvvvvvvvvv M=<msg>". */
-struct ms_failure {
-	long error;                 /* -1: none */
-	long retry;                 /* -1: none */
-	const uint8_t *text;        /* M= text, or the whole message without E= */
-	size_t text_len;
-};
-
-static void ms_parse_failure(const uint8_t *msg, size_t len, struct ms_failure *f)
-{
-	struct rd r = rd_init(msg, len);
-
-	f->error = -1;
-	f->retry = -1;
-	f->text = NULL;
-	f->text_len = 0;
-	while (rd_left(&r) >= 2) {
-		uint8_t key = r.p[0];
-		long v = 0;
-		int digits = 0;
-
-		if (key == ' ' || r.p[1] != '=') {
-			rd_skip(&r, 1);
-			continue;
-		}
-		rd_skip(&r, 2);
-		if (key == 'M') {
-			f->text = r.p;
-			f->text_len = rd_left(&r);
-			break;
-		}
-		/* A value runs to a space, or to an "M=" glued on by a server
-		 * that forgets spaces (as Windows Server 2019 does in Success). */
-		while (rd_left(&r) && r.p[0] != ' ' &&
-		       !(r.p[0] == 'M' && rd_left(&r) >= 2 && r.p[1] == '=')) {
-			uint8_t ch = rd_u8(&r);
-			if (ch >= '0' && ch <= '9' && digits < 9) {
-				v = v * 10 + (ch - '0');
-				digits++;
-			}
-		}
-		if (key == 'E' && digits)
-			f->error = v;
-		else if (key == 'R' && digits)
-			f->retry = v;
-	}
-	if (f->error < 0 && !f->text) {
-		f->text = msg;
-		f->text_len = len;
-	}
-}
-
-static const struct {
-	long code;
-	const char *text;
-} ms_errors[] = {
-	/* Windows RAS error codes (RFC 2759 §6) */
-	{ 646, N_("the account is not allowed to log on at this time of day "
-		  "(restricted logon hours)") },
-	{ 647, N_("the account is disabled") },
-	{ 648, N_("the password has expired; change it (for example by logging on to Windows) "
-		  "and try again") },
-	{ 649, N_("the account has no permission to dial in (its network access permission on the "
-		  "server)") },
-	{ 691, N_("the server rejected the user name or password") },
-	{ 709, N_("the server reported an error while changing the password") },
-};
-
 static void chap_failure(struct chap *c, uint8_t id, const uint8_t *msg, size_t len)
 {
 	const struct wv_log *lg = chap_log(c);
-	char said[SERVER_TEXT_MAX], head[256], sentence[512];
-	struct ms_failure f = { -1, -1, msg, len };
-	const char *desc = NULL;
-	size_t i;
+	struct mschap_failure f = { -1, -1, msg, len };
+	char sentence[512];
 
 	if (c->state != CHAP_RESPONDED) {
 		wv_dbg(lg, "AUTH", "%s: Failure ignored (%s)", chap_name(c),
@@ -578,24 +507,10 @@ static void chap_failure(struct chap *c, uint8_t id, const uint8_t *msg, size_t 
 		return;
 	}
 	if (c->algo != CHAP_MD5)
-		ms_parse_failure(msg, len, &f);
+		mschap_parse_failure(msg, len, &f);
 	wv_dbg(lg, "AUTH", "%s: Failure id %u, error %ld, retry %ld", chap_name(c), id, f.error,
 	       f.retry);
-	for (i = 0; i < ARRAY_SIZE(ms_errors); i++)
-		if (ms_errors[i].code == f.error)
-			desc = _(ms_errors[i].text);
-	if (f.error >= 0)
-		snprintf(head, sizeof(head), _("%s (%s error %ld)"),
-			 desc ? desc : _("the server refused the authentication"), chap_name(c),
-			 f.error);
-	else
-		snprintf(head, sizeof(head), "%s (%s)",
-			 _("the server rejected the user name or password"), chap_name(c));
-	auth_sanitize(f.text, f.text_len, said, sizeof(said));
-	if (*said)
-		snprintf(sentence, sizeof(sentence), _("%s; the server said: \"%s\""), head, said);
-	else
-		snprintf(sentence, sizeof(sentence), "%s", head);
+	mschap_failure_sentence(&f, chap_name(c), sentence, sizeof(sentence));
 	chap_fail(c, WV_FAIL_AUTH, sentence);
 }
 

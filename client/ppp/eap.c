@@ -412,9 +412,10 @@ static void eap_mschapv2_success(struct eap *e, uint8_t id, struct rd *r)
 static void eap_mschapv2_failure(struct eap *e, uint8_t id, struct rd *r)
 {
 	uint8_t op = MSV2_OP_FAILURE;
+	struct mschap_failure f;
 
-	mschap_failure_sentence(r->p, rd_left(r), "EAP-MSCHAPv2", e->ms_failure,
-				sizeof(e->ms_failure));
+	mschap_parse_failure(r->p, rd_left(r), &f);
+	mschap_failure_sentence(&f, "EAP-MSCHAPv2", e->ms_failure, sizeof(e->ms_failure));
 	wv_dbg(eap_log(e), "AUTH", "EAP-MSCHAPv2: Failure request: %s", e->ms_failure);
 	wv_wipe(&e->keys, sizeof(e->keys));
 	/* draft §2.5: acknowledge; the EAP Failure follows. */

@@ -13,6 +13,7 @@
 #include "crypto.h"
 #include "rd.h"
 #include "auth.h"
+#include "auth-methods.h"
 #include "mschap.h"
 
 /* RFC 2759 §8.7 */
@@ -471,18 +472,14 @@ static const struct {
 	{ 709, N_("the server reported an error while changing the password") },
 };
 
-void mschap_failure_sentence(const uint8_t *msg, size_t len, const char *method, char *out,
-			     size_t size)
+void mschap_parse_failure(const uint8_t *msg, size_t len, struct mschap_failure *f)
 {
 	struct rd r = rd_init(msg, len);
-	const uint8_t *text = NULL;
-	size_t text_len = 0, i;
-	const char *desc = NULL;
-	char said[200], head[300];
-	long error = -1;
 
-	/* "E=eeeeeeeeee R=r C=cccc V=vvvvvvvvvv M=<msg>": keys are one letter
-	 * and '='; the M= text runs to the end. */
+	f->error = -1;
+	f->retry = -1;
+	f->text = NULL;
+	f->text_len = 0;
 	while (rd_left(&r) >= 2) {
 		uint8_t key = r.p[0];
 		long v = 0;
@@ -494,11 +491,14 @@ void mschap_failure_sentence(const uint8_t *msg, size_t len, const char *method,
 		}
 		rd_skip(&r, 2);
 		if (key == 'M') {
-			text = r.p;
-			text_len = rd_left(&r);
+			f->text = r.p;
+			f->text_len = rd_left(&r);
 			break;
 		}
-		while (rd_left(&r) && r.p[0] != ' ') {
+		/* A value runs to a space, or to an "M=" glued on by a server
+		 * that forgets spaces (as Windows Server 2019 does in Success). */
+		while (rd_left(&r) && r.p[0] != ' ' &&
+		       !(r.p[0] == 'M' && rd_left(&r) >= 2 && r.p[1] == '=')) {
 			uint8_t ch = rd_u8(&r);
 			if (ch >= '0' && ch <= '9' && digits < 9) {
 				v = v * 10 + (ch - '0');
@@ -506,25 +506,33 @@ void mschap_failure_sentence(const uint8_t *msg, size_t len, const char *method,
 			}
 		}
 		if (key == 'E' && digits)
-			error = v;
+			f->error = v;
+		else if (key == 'R' && digits)
+			f->retry = v;
 	}
-	if (error < 0 && !text) {
-		text = msg;
-		text_len = len;
+	if (f->error < 0 && !f->text) {
+		f->text = msg;
+		f->text_len = len;
 	}
+}
+
+void mschap_failure_sentence(const struct mschap_failure *f, const char *method, char *out,
+			     size_t size)
+{
+	const char *desc = NULL;
+	char said[200], head[300];
+	size_t i;
+
 	for (i = 0; i < ARRAY_SIZE(mschap_errors); i++)
-		if (mschap_errors[i].code == error)
+		if (mschap_errors[i].code == f->error)
 			desc = _(mschap_errors[i].text);
-	if (error >= 0)
+	if (f->error >= 0)
 		snprintf(head, sizeof(head), _("%s (%s error %ld)"),
-			 desc ? desc : _("the server refused the authentication"), method, error);
+			 desc ? desc : _("the server refused the authentication"), method, f->error);
 	else
 		snprintf(head, sizeof(head), "%s (%s)",
 			 _("the server rejected the user name or password"), method);
-	/* printable ASCII only, cut to fit */
-	for (i = 0; i < text_len && i + 1 < sizeof(said); i++)
-		said[i] = (text[i] >= 0x20 && text[i] < 0x7f) ? (char)text[i] : '?';
-	said[i] = '\0';
+	auth_sanitize(f->text, f->text_len, said, sizeof(said));
 	if (*said)
 		snprintf(out, size, _("%s; the server said: \"%s\""), head, said);
 	else

@@ -101,10 +101,21 @@ int mschapv1_client_compute(const uint8_t challenge[MSCHAP_V1_CHALLENGE_LEN],
 
 /* ---- Failure messages ---- */
 
-/* A sentence for an MS-CHAP Failure message (RFC 2759 §6: "E=691 R=0 C=...
- * V=3 M=text"), naming method ("EAP-MSCHAPv2"): the Windows error's meaning,
- * its number and the server's M= text, sanitized. */
-void mschap_failure_sentence(const uint8_t *msg, size_t len, const char *method, char *out,
+/* An MS-CHAP Failure message (RFC 2433 §5, RFC 2759 §6):
+ * "E=eeeeeeeeee R=r C=cccc... V=vvvvvvvvvv M=<msg>". */
+struct mschap_failure {
+	long error;                 /* -1: none */
+	long retry;                 /* -1: none */
+	const uint8_t *text;        /* M= text, or the whole message without E= */
+	size_t text_len;
+};
+
+void mschap_parse_failure(const uint8_t *msg, size_t len, struct mschap_failure *f);
+
+/* A sentence for a failure, naming method ("MS-CHAPv2", "EAP-MSCHAPv2"):
+ * the Windows error's meaning, its number and the server's text,
+ * sanitized.  For a plain CHAP failure give error -1 and the message as text. */
+void mschap_failure_sentence(const struct mschap_failure *f, const char *method, char *out,
 			     size_t size);
 
 #endif
