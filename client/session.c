@@ -119,6 +119,38 @@ static bool l2tp_with_ipsec(const struct wv_settings *st)
 	return wv_settings_bool(st, NM_WINVPN_KEY_IPSEC_ENABLED);
 }
 
+/* ipsec-pfs=yes (NetworkManager-l2tp's key): every ESP proposal that names no
+ * Diffie-Hellman group gets MODP-2048, the group Windows uses for PFS. */
+static char *esp_with_pfs(const char *esp)
+{
+	size_t cap = strlen(esp) * 2 + 64, n = 0;
+	char *out = malloc(cap);
+	const char *p = esp;
+
+	if (!out)
+		return NULL;
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		bool has_group = false;
+		size_t i;
+
+		for (i = 0; i + 3 <= len; i++)
+			if (!strncmp(p + i, "modp", 4) || !strncmp(p + i, "ecp", 3))
+				has_group = true;
+		if (n + len + 12 >= cap) {
+			free(out);
+			return NULL;
+		}
+		n += (size_t)snprintf(out + n, cap - n, "%s%.*s%s", n ? "," : "", (int)len, p,
+				      has_group || !len ? "" : "-modp2048");
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	out[n] = '\0';
+	return out;
+}
+
 static void *l2tp_link_new(struct wv_loop *loop, const struct wv_log *log,
 			   const struct wv_settings *st, struct in_addr gateway,
 			   const struct wv_link_events *ev, void *arg, char **err)
@@ -162,6 +194,19 @@ static void *l2tp_link_new(struct wv_loop *loop, const struct wv_log *log,
 			*err = strdup(_("L2TP/IPsec needs the gateway's pre-shared key: set "
 					"ipsec-psk (or ipsec-enabled=no for plain L2TP)"));
 		return NULL;
+	}
+	if (wv_settings_bool(st, NM_WINVPN_KEY_IPSEC_PFS)) {
+		char *esp = esp_with_pfs(ic.esp && *ic.esp ? ic.esp : IPSEC_DEFAULT_ESP);
+
+		if (!esp) {
+			if (err)
+				*err = strdup(_("out of memory"));
+			return NULL;
+		}
+		ic.esp = esp;
+		link = l2tp_ipsec_new(loop, log, &lc, &ic, ev, arg, err);
+		free(esp);
+		return link;
 	}
 	return l2tp_ipsec_new(loop, log, &lc, &ic, ev, arg, err);
 }

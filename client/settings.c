@@ -68,7 +68,7 @@ const struct wv_key wv_keys[] = {
 	{ NM_WINVPN_KEY_IPSEC_REMOTE_ID, WV_KEY_STRING, 0, 0, NULL, "",
 	  "identity the gateway must prove (its certificate's subject or a SAN; default: any the CA vouches for)" },
 	{ NM_WINVPN_KEY_IPSEC_PFS, WV_KEY_BOOL, 0, 0, NULL, "no",
-	  "offer perfect forward secrecy (a Diffie-Hellman exchange) in Quick Mode" },
+	  "offer perfect forward secrecy in Quick Mode (MODP-2048 where ipsec-esp names no group)" },
 	{ NM_WINVPN_KEY_MACHINE_AUTH_TYPE, WV_KEY_ENUM, 0, 0, "psk|tls", "psk",
 	  "IKE authentication: psk (pre-shared key) or tls (machine certificate, RSA signatures)" },
 	{ NM_WINVPN_KEY_MACHINE_CA, WV_KEY_STRING, 0, 0, NULL, "",

@@ -64,4 +64,8 @@ one aes128-sha1-modp2048 aes256gcm16 'AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MOD
 	'AES_GCM_16_256/NO_EXT_SEQ' -o ipsec-forceencaps=yes
 one aes256-sha1-modp2048 aes256-sha1-modp2048 'AES_CBC_256/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_2048' \
 	'AES_CBC_256/HMAC_SHA1_96/MODP_2048/NO_EXT_SEQ'
+# ipsec-pfs=yes (NetworkManager-l2tp's switch) adds MODP-2048 to an ESP
+# proposal that names no group
+one aes256-sha1-modp2048 aes256-sha1 'AES_CBC_256/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_2048' \
+	'AES_CBC_256/HMAC_SHA1_96/MODP_2048/NO_EXT_SEQ' -o ipsec-pfs=yes
 it_done
