@@ -41,6 +41,10 @@ struct esp_sa {
 	EVP_CIPHER_CTX *cipher;
 	EVP_MAC_CTX *mac;
 	uint8_t salt[GCM_SALT_LEN];
+	/* CBC IVs, drawn from the DRBG 512 octets at a time: one call per
+	 * packet cost as much as a third of the encryption. */
+	uint8_t ivs[512];
+	size_t ivs_left;
 
 	struct esp_stats st;
 };
@@ -311,10 +315,17 @@ int esp_encap_iv(struct esp_sa *sa, struct pkt *p, uint8_t next_header, const ui
 			goto fail;
 	} else {
 		/* CBC needs an unpredictable IV per packet (RFC 3602 §3). */
-		if (iv)
+		if (iv) {
 			memcpy(hdr + ESP_HDR_LEN, iv, sa->iv_len);
-		else if (wv_random(hdr + ESP_HDR_LEN, sa->iv_len))
-			goto fail;
+		} else {
+			if (sa->ivs_left < sa->iv_len) {
+				if (wv_random(sa->ivs, sizeof(sa->ivs)))
+					goto fail;
+				sa->ivs_left = sizeof(sa->ivs);
+			}
+			sa->ivs_left -= sa->iv_len;
+			memcpy(hdr + ESP_HDR_LEN, sa->ivs + sa->ivs_left, sa->iv_len);
+		}
 		if (!EVP_CipherInit_ex2(sa->cipher, NULL, NULL, hdr + ESP_HDR_LEN, 1, NULL) ||
 		    !EVP_CIPHER_CTX_set_padding(sa->cipher, 0) ||
 		    !EVP_EncryptUpdate(sa->cipher, ct, &outl, ct, (int)ct_len) ||

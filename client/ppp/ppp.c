@@ -256,8 +256,8 @@ static void ppp_enter_network(struct ppp *ppp, const char *reason)
 	/* IPV6CP starts once IPCP is up (ppp_start_ipv6) */
 }
 
-/* IPv6 after IPv4 (RFC 5072); its failure never touches IPv4, and the tunnel
- * is usable as soon as IPv4 is up.
+/* IPv6 after IPv4 (RFC 5072), unless the gateway starts it earlier; its
+ * failure never touches IPv4, and the tunnel is usable as soon as IPv4 is up.
  *
  * SoftEther 5.01 (the gateway that Configure-Rejects our Magic-Number)
  * stalls its whole PPP session for 4-8 s while it negotiates IPV6CP: started
@@ -667,9 +667,13 @@ static void ppp_ipv6cp_input(struct ppp *ppp, uint16_t proto, const uint8_t *buf
 		lcp_send_protrej(ppp, proto, buf, len);
 		return;
 	}
-	/* before IPv4 is up the request waits for its retransmission */
+	/* The gateway starting IPV6CP starts ours too, even while IPCP still
+	 * negotiates (pppd does both at once; making it wait for its 3 s
+	 * retransmission brought IPv6 up after the host had configured IPv4,
+	 * and the vpnc-script's re-run for it cut the traffic short).  Only
+	 * from SoftEther it waits until IPv4 is up (ppp_ipv6_passive). */
 	if (!ppp->ipv6cp_started) {
-		if (!ppp->ip4_reported)
+		if (!ppp->ip4_reported && ppp_ipv6_passive(ppp))
 			return;
 		ppp_start_ipv6(ppp);
 	}
