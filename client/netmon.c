@@ -42,7 +42,7 @@ static const struct rtattr *find_oif(const uint8_t *p, size_t len, int *oif, int
 {
 	size_t off = 0;
 
-	while (len - off >= sizeof(struct rtattr)) {
+	while (off <= len && len - off >= sizeof(struct rtattr)) {
 		struct rtattr a;
 
 		memcpy(&a, p + off, sizeof(a));
@@ -67,7 +67,7 @@ int wv_netmon_parse_route_reply(const uint8_t *buf, size_t len, uint32_t seq, in
 {
 	size_t off = 0;
 
-	while (len - off >= sizeof(struct nlmsghdr)) {
+	while (off <= len && len - off >= sizeof(struct nlmsghdr)) {
 		struct nlmsghdr nh;
 		const uint8_t *body;
 		size_t blen;

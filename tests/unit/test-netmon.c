@@ -8,6 +8,7 @@
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "check.h"
 #include "log.h"
@@ -96,6 +97,20 @@ static void test_parse(void)
 	for (cut = 0; cut < m.len; cut++) {
 		int r = wv_netmon_parse_route_reply(m.b, cut, 1, &oif);
 		CHECK(r == -EBADMSG || r == -ENOENT);
+	}
+	/* a last attribute not padded to the alignment (found by fuzz-netmon:
+	 * the step past it used to wrap around the remaining length) */
+	{
+		static const uint8_t unpadded[] = {
+			0x23, 0, 0, 0, 0x18, 0, 0, 0, 1, 0, 0, 0, 0x5d, 0, 0, 0,
+			0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0x2a, 0x2a,
+			7, 0, 0, 0, 0x2a, 1, 0, 0, 2,
+		};
+		uint8_t *copy = malloc(sizeof(unpadded));
+
+		memcpy(copy, unpadded, sizeof(unpadded));
+		CHECK(wv_netmon_parse_route_reply(copy, sizeof(unpadded), 1, &oif) < 0);
+		free(copy);
 	}
 	/* an attribute claiming more than the message holds */
 	((struct rtattr *)(void *)(m.b + NLMSG_LENGTH(sizeof(struct rtmsg))))->rta_len = 200;
