@@ -79,8 +79,11 @@ it_connect() {
 	IT_PID=$!
 }
 
-# The tun device in the namespace that carries an IPv4 address.
-it_tundev() { ip -n "$IT_NS" -o -4 addr show 2>/dev/null | awk '$2 ~ /^winvpn/ {print $2; exit}'; }
+# The client's tun device in the namespace.  By its link, not by its IPv4
+# address: the CLI applies a late change (an IPv6 router advertisement, a
+# late DHCPACK) by running the vpnc-script's disconnect and connect again,
+# and for that moment the device has no address.
+it_tundev() { ip -n "$IT_NS" -o link show 2>/dev/null | sed -n 's/^[0-9]*: \(winvpn[0-9]*\)[:@].*/\1/p' | head -1; }
 
 it_wait_up() {
 	local t=${1:-20} i

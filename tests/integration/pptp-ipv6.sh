@@ -34,11 +34,13 @@ t0=$(lab_now)
 it_connect -s "$IT_TMP/rec.sh" -v
 it_wait_up 20
 tun=$(it_tundev)
-# The advertisement may come after the vpnc-script's first run: then the
-# CLI applies it as disconnect + connect and winvpn puts the link-local
-# address back afterwards.
+# The advertisement may come after the vpnc-script's first run (radvd
+# answers a solicitation up to 3 s late when it has just advertised): then
+# the CLI applies it as disconnect + connect, says "has IPv6 address" when
+# the script is done, and winvpn puts the link-local address back.
 for _ in $(seq 1 100); do
-	tun6 | grep -q 'fd00:98:40::2/64' && tun6 | grep -q 'fe80::2/64' && break
+	tun6 | grep -q 'fd00:98:40::2/64' && tun6 | grep -q 'fe80::2/64' &&
+		ip -n "$IT_NS" -6 route show fd00:99::/48 | grep -q "dev $tun" && break
 	sleep 0.1
 done
 it_log "IPv4 and IPv6 up on $tun in $(lab_elapsed "$t0") s"
