@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 
 #include "session-dhcp.h"
 #include "settings.h"
@@ -335,15 +336,12 @@ const char *wv_settings_get(const struct wv_settings *st, const char *key)
 	return kv ? kv->value : NULL;
 }
 
+static const char *lookup_or_default(wv_settings_lookup get, const void *data, const char *key);
+static const char *settings_lookup(const void *data, const char *key);
+
 const char *wv_settings_str(const struct wv_settings *st, const char *key)
 {
-	const char *v = wv_settings_get(st, key);
-	const struct wv_key *k;
-
-	if (v)
-		return v;
-	k = wv_key_find(key);
-	return k && k->dflt ? k->dflt : "";
+	return lookup_or_default(settings_lookup, st, key);
 }
 
 const char *wv_settings_secret(const struct wv_settings *st, const char *key)
@@ -448,4 +446,92 @@ int wv_settings_check(const struct wv_settings *st, char **err)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* ---- which secrets a connection needs ---- */
+
+const char *const wv_secret_keys[] = {
+	NM_WINVPN_KEY_PASSWORD, NM_WINVPN_KEY_IPSEC_PSK, NM_WINVPN_KEY_MACHINE_CERTPASS,
+	NM_WINVPN_KEY_USER_CERTPASS, NULL,
+};
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && strcasecmp(s + a - b, suffix) == 0;
+}
+
+bool wv_key_needs_passphrase(const char *cert, const char *key)
+{
+	const char *path = key && *key ? key : cert;
+	char buf[8192];
+	size_t n;
+	FILE *f;
+
+	if (!path || !*path)
+		return false;
+	if (has_suffix(path, ".p12") || has_suffix(path, ".pfx"))
+		return true;
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	if (n == 0)
+		return false;
+	if (memchr(buf, '\0', n))
+		return true;    /* binary: PKCS#12 (or a DER key, which may be encrypted) */
+	buf[n] = '\0';
+	/* "BEGIN ENCRYPTED PRIVATE KEY" (PKCS#8) or "Proc-Type: 4,ENCRYPTED" (OpenSSL's
+	 * traditional form); text that is not PEM at all is base64 PKCS#12. */
+	return strstr(buf, "ENCRYPTED") != NULL || !strstr(buf, "-----BEGIN");
+}
+
+/* A setting, or the table's default; "" when neither. */
+static const char *lookup_or_default(wv_settings_lookup get, const void *data, const char *key)
+{
+	const char *v = get(data, key);
+	const struct wv_key *k;
+
+	if (v)
+		return v;
+	k = wv_key_find(key);
+	return k && k->dflt ? k->dflt : "";
+}
+
+enum wv_secret_need wv_secret_need(const char *key, wv_settings_lookup get, const void *data)
+{
+#define IS(k, v) (strcmp(lookup_or_default(get, data, (k)), (v)) == 0)
+	bool automatic = IS(NM_WINVPN_KEY_PROTOCOL, "auto");
+	bool ipsec = (IS(NM_WINVPN_KEY_PROTOCOL, "l2tp") || automatic) &&
+		     IS(NM_WINVPN_KEY_IPSEC_ENABLED, "yes");
+	bool machine_tls = IS(NM_WINVPN_KEY_MACHINE_AUTH_TYPE, "tls");
+	bool user_tls = IS(NM_WINVPN_KEY_USER_AUTH_TYPE, "tls");
+	bool need = false;
+
+	if (strcmp(key, NM_WINVPN_KEY_PASSWORD) == 0)
+		need = !user_tls;
+	else if (strcmp(key, NM_WINVPN_KEY_IPSEC_PSK) == 0)
+		return !ipsec || machine_tls ? WV_SECRET_UNUSED :
+		       automatic ? WV_SECRET_OPTIONAL : WV_SECRET_NEEDED;
+	else if (strcmp(key, NM_WINVPN_KEY_MACHINE_CERTPASS) == 0)
+		need = ipsec && machine_tls &&
+		       wv_key_needs_passphrase(get(data, NM_WINVPN_KEY_MACHINE_CERT),
+					       get(data, NM_WINVPN_KEY_MACHINE_KEY));
+	else if (strcmp(key, NM_WINVPN_KEY_USER_CERTPASS) == 0)
+		need = user_tls && wv_key_needs_passphrase(get(data, NM_WINVPN_KEY_USER_CERT),
+							   get(data, NM_WINVPN_KEY_USER_KEY));
+	return need ? WV_SECRET_NEEDED : WV_SECRET_UNUSED;
+#undef IS
+}
+
+static const char *settings_lookup(const void *data, const char *key)
+{
+	return wv_settings_get(data, key);
+}
+
+enum wv_secret_need wv_settings_secret_need(const struct wv_settings *st, const char *key)
+{
+	return wv_secret_need(key, settings_lookup, st);
 }

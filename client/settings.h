@@ -101,4 +101,37 @@ const char *wv_settings_str(const struct wv_settings *st, const char *key);
 const char *wv_settings_secret(const struct wv_settings *st, const char *key);
 struct wv_settings *wv_settings_dup(const struct wv_settings *st);
 
+/* ---- which secrets a connection needs: one rule for the CLI, the
+ * NetworkManager service and its auth dialog ---- */
+
+/* Every secret key, NULL-terminated, in the order they are asked for. */
+extern const char *const wv_secret_keys[];
+
+enum wv_secret_need {
+	WV_SECRET_UNUSED,    /* these settings never use it */
+	WV_SECRET_OPTIONAL,  /* used when given: Automatic's pre-shared key (without
+			      * one, Automatic goes straight to PPTP) */
+	WV_SECRET_NEEDED,
+};
+
+/* Looks a setting up in whatever holds them (struct wv_settings,
+ * NetworkManager's vpn.data, a dialog's table); NULL when unset. */
+typedef const char *(*wv_settings_lookup)(const void *data, const char *key);
+
+/* Whether secret @key is used, its flags aside:
+ *   password          unless user-auth-type=tls (EAP-TLS uses a certificate)
+ *   ipsec-psk         L2TP/IPsec with machine-auth-type=psk; Automatic: optional
+ *   machine-certpass  L2TP/IPsec or Automatic with machine-auth-type=tls, when
+ *                     the machine key needs a passphrase (below)
+ *   user-certpass     user-auth-type=tls, when the user key needs one */
+enum wv_secret_need wv_secret_need(const char *key, wv_settings_lookup get, const void *data);
+enum wv_secret_need wv_settings_secret_need(const struct wv_settings *st, const char *key);
+
+/* Whether a certificate's private key (in @key, or with the certificate in
+ * @cert when @key is empty) needs a passphrase: PKCS#12 always (an empty
+ * one is a passphrase too), PEM when it is encrypted.  A file that cannot be
+ * read is judged by its name (.p12, .pfx): the auth dialog runs as the user,
+ * and the engine names an unreadable file when it fails. */
+bool wv_key_needs_passphrase(const char *cert, const char *key);
+
 #endif

@@ -127,70 +127,12 @@ bad:
 	return NULL;
 }
 
-const char *const nm_winvpn_secret_keys[] = {
-	NM_WINVPN_KEY_PASSWORD, NM_WINVPN_KEY_IPSEC_PSK, NM_WINVPN_KEY_MACHINE_CERTPASS,
-	NM_WINVPN_KEY_USER_CERTPASS, NULL,
-};
-
-static gboolean is_pkcs12(const char *path)
-{
-	if (nm_utils_file_is_pkcs12(path))
-		return TRUE;
-	/* Unreadable here (the auth dialog runs as the user): the name then says. */
-	return g_str_has_suffix(path, ".p12") || g_str_has_suffix(path, ".pfx") ||
-	       g_str_has_suffix(path, ".P12") || g_str_has_suffix(path, ".PFX");
-}
-
-/* Whether the private key behind a certificate needs a passphrase: a PKCS#12 file
- * always (an empty one is a passphrase too: flags not-required say otherwise), a
- * PEM key when it is encrypted. */
-static gboolean key_needs_passphrase(const char *key, const char *cert)
-{
-	gboolean encrypted = FALSE;
-
-	if (key && *key) {
-		if (is_pkcs12(key))
-			return TRUE;
-		return nm_utils_file_is_private_key(key, &encrypted) && encrypted;
-	}
-	if (!cert || !*cert)
-		return FALSE;
-	if (is_pkcs12(cert))
-		return TRUE;
-	return nm_utils_file_is_private_key(cert, &encrypted) && encrypted;
-}
-
-static const char *get_or(NMWinvpnDataGet get, gconstpointer data, const char *key)
-{
-	const char *v = get(data, key);
-	const struct wv_key *k;
-
-	if (v)
-		return v;
-	k = wv_key_find(key);
-	return k && k->dflt ? k->dflt : "";
-}
-
+/* The engine's rule (wv_secret_need in client/settings.c).  Automatic's optional
+ * pre-shared key is asked for here: the connection may keep it in the keyring, or
+ * ask each time, and the dialog then offers it. */
 gboolean nm_winvpn_secret_applies(const char *key, NMWinvpnDataGet get, gconstpointer data)
 {
-	const char *proto = get_or(get, data, NM_WINVPN_KEY_PROTOCOL);
-	gboolean ipsec = (!strcmp(proto, "l2tp") || !strcmp(proto, "auto")) &&
-			 strcmp(get_or(get, data, NM_WINVPN_KEY_IPSEC_ENABLED), "no") != 0;
-	gboolean machine_tls = !strcmp(get_or(get, data, NM_WINVPN_KEY_MACHINE_AUTH_TYPE), "tls");
-	gboolean user_tls = !strcmp(get_or(get, data, NM_WINVPN_KEY_USER_AUTH_TYPE), "tls");
-
-	if (!g_strcmp0(key, NM_WINVPN_KEY_PASSWORD))
-		return !user_tls;
-	if (!g_strcmp0(key, NM_WINVPN_KEY_IPSEC_PSK))
-		return ipsec && !machine_tls;
-	if (!g_strcmp0(key, NM_WINVPN_KEY_MACHINE_CERTPASS))
-		return ipsec && machine_tls &&
-		       key_needs_passphrase(get(data, NM_WINVPN_KEY_MACHINE_KEY),
-					    get(data, NM_WINVPN_KEY_MACHINE_CERT));
-	if (!g_strcmp0(key, NM_WINVPN_KEY_USER_CERTPASS))
-		return user_tls && key_needs_passphrase(get(data, NM_WINVPN_KEY_USER_KEY),
-							get(data, NM_WINVPN_KEY_USER_CERT));
-	return FALSE;
+	return wv_secret_need(key, (wv_settings_lookup)get, data) != WV_SECRET_UNUSED;
 }
 
 static const char *vpn_data_get(gconstpointer data, const char *key)
@@ -217,10 +159,10 @@ const char *nm_winvpn_missing_secret(NMSettingVpn *s_vpn)
 	guint i;
 
 	g_return_val_if_fail(NM_IS_SETTING_VPN(s_vpn), NULL);
-	for (i = 0; nm_winvpn_secret_keys[i]; i++)
-		if (nm_winvpn_secret_applies(nm_winvpn_secret_keys[i], vpn_data_get, s_vpn) &&
-		    secret_missing(s_vpn, nm_winvpn_secret_keys[i]))
-			return nm_winvpn_secret_keys[i];
+	for (i = 0; wv_secret_keys[i]; i++)
+		if (nm_winvpn_secret_applies(wv_secret_keys[i], vpn_data_get, s_vpn) &&
+		    secret_missing(s_vpn, wv_secret_keys[i]))
+			return wv_secret_keys[i];
 	return NULL;
 }
 

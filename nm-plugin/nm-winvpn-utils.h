@@ -35,18 +35,9 @@ wv_settings *nm_winvpn_settings_from_connection(NMConnection *connection, GError
  * dialog's hash table). */
 typedef const char *(*NMWinvpnDataGet)(gconstpointer data, const char *key);
 
-/* Every secret a winvpn connection can have, NULL-terminated, in the order they
- * are asked for: password, ipsec-psk, machine-certpass, user-certpass. */
-extern const char *const nm_winvpn_secret_keys[];
-
-/* Whether the connection's settings use secret @key at all (its flags aside):
- *   password          unless user-auth-type=tls (EAP-TLS authenticates with a certificate)
- *   ipsec-psk         L2TP/IPsec or Automatic with machine-auth-type=psk
- *   machine-certpass  L2TP/IPsec or Automatic with machine-auth-type=tls, when the
- *                     machine key is encrypted or the certificate is PKCS#12
- *   user-certpass     user-auth-type=tls, when the user key is encrypted or PKCS#12
- * Key files that cannot be read count as unencrypted: the engine then names the
- * file when it fails. */
+/* Whether the connection's settings use secret @key (one of wv_secret_keys[], in
+ * the order they are asked for) at all, its flags aside: wv_secret_need() in
+ * client/settings.h, with Automatic's optional pre-shared key counted in. */
 gboolean nm_winvpn_secret_applies(const char *key, NMWinvpnDataGet get, gconstpointer data);
 
 /* The first secret connecting needs that the connection lacks (see

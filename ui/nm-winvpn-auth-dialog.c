@@ -33,6 +33,7 @@
 
 #include "nm-winvpn-utils.h"
 #include "settings.h"
+#include "settings.h"
 
 #define QUIT_TIMEOUT_MS 20000
 
@@ -117,9 +118,9 @@ static guint collect(Secret *s, GHashTable *data, GHashTable *secrets, const cha
 	/* The service's rules (nm-winvpn-utils.c), so that the dialog asks for exactly
 	 * what NeedSecrets wants. */
 	G_STATIC_ASSERT(G_N_ELEMENTS(labels) == 4);
-	for (i = 0; nm_winvpn_secret_keys[i] && i < G_N_ELEMENTS(labels); i++)
-		if (nm_winvpn_secret_applies(nm_winvpn_secret_keys[i], table_get, data))
-			s[n++] = (Secret){ .key = nm_winvpn_secret_keys[i], .label = _(labels[i]) };
+	for (i = 0; wv_secret_keys[i] && i < G_N_ELEMENTS(labels); i++)
+		if (nm_winvpn_secret_applies(wv_secret_keys[i], table_get, data))
+			s[n++] = (Secret){ .key = wv_secret_keys[i], .label = _(labels[i]) };
 
 	for (i = 0; i < n; i++) {
 		const char *have = secrets ? g_hash_table_lookup(secrets, s[i].key) : NULL;

@@ -277,66 +277,6 @@ static int secret_fd_add(struct secret_fds *f, const char *opt, const char *key,
 	return 0;
 }
 
-static bool is_set(const struct wv_settings *st, const char *key, const char *value)
-{
-	return strcmp(wv_settings_str(st, key), value) == 0;
-}
-
-static bool has_suffix(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-
-	return a >= b && strcasecmp(s + a - b, suffix) == 0;
-}
-
-/* Whether a certificate's private key needs a passphrase: a PKCS#12 file
- * always has one (it may be empty) -- by its name, or because it is not PEM
- * text -- and a PEM key when it says ENCRYPTED. */
-static bool key_needs_passphrase(const char *cert, const char *key)
-{
-	const char *path = *key ? key : cert;
-	char buf[8192];
-	size_t n;
-	FILE *f;
-
-	if (has_suffix(cert, ".p12") || has_suffix(cert, ".pfx"))
-		return true;
-	f = *path ? fopen(path, "re") : NULL;
-	if (!f)
-		return false;   /* the engine names the unreadable file */
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	if (n == 0)
-		return false;
-	if (memchr(buf, '\0', n))
-		return true;    /* binary: PKCS#12 (or a DER key, which may be encrypted) */
-	buf[n] = '\0';
-	return strstr(buf, "ENCRYPTED") != NULL || !strstr(buf, "-----BEGIN");
-}
-
-/* Which secrets this connection needs, in the order they are asked for. */
-static bool needs_secret(const struct wv_settings *st, const char *key)
-{
-	bool l2tp = is_set(st, "protocol", "l2tp") || is_set(st, "protocol", "auto");
-	bool ipsec = l2tp && wv_settings_bool(st, "ipsec-enabled");
-
-	if (strcmp(key, "password") == 0)
-		return !is_set(st, "user-auth-type", "tls");
-	if (strcmp(key, "ipsec-psk") == 0)
-		/* Automatic without a key skips L2TP/IPsec rather than ask for one. */
-		return ipsec && is_set(st, "machine-auth-type", "psk") &&
-		       is_set(st, "protocol", "l2tp");
-	if (strcmp(key, "machine-certpass") == 0)
-		return ipsec && is_set(st, "machine-auth-type", "tls") &&
-		       key_needs_passphrase(wv_settings_str(st, "machine-cert"),
-					    wv_settings_str(st, "machine-key"));
-	if (strcmp(key, "user-certpass") == 0)
-		return is_set(st, "user-auth-type", "tls") &&
-		       key_needs_passphrase(wv_settings_str(st, "user-cert"),
-					    wv_settings_str(st, "user-key"));
-	return false;
-}
-
 /* Hands a secret read by us to the settings, and wipes our copy. */
 static int store_secret(struct wv_settings *st, const char *key, char *value)
 {
@@ -355,13 +295,12 @@ static int store_secret(struct wv_settings *st, const char *key, char *value)
  * connection needs are asked for on the terminal. */
 static int gather_secrets(struct wv_settings *st, const struct secret_fds *fds)
 {
-	static const struct {
-		const char *key, *prompt;
-	} asks[] = {
-		{ "password", N_("Password: ") },
-		{ "ipsec-psk", N_("IPsec pre-shared key: ") },
-		{ "machine-certpass", N_("Passphrase of the machine certificate key: ") },
-		{ "user-certpass", N_("Passphrase of the user certificate key: ") },
+	/* In the order of wv_secret_keys[]. */
+	static const char *const prompts[] = {
+		N_("Password: "),
+		N_("IPsec pre-shared key: "),
+		N_("Passphrase of the machine certificate key: "),
+		N_("Passphrase of the user certificate key: "),
 	};
 	const char *serr = NULL;
 	unsigned i;
@@ -375,16 +314,20 @@ static int gather_secrets(struct wv_settings *st, const struct secret_fds *fds)
 		if (v && store_secret(st, fds->v[i].key, v) < 0)
 			return -EINVAL;
 	}
-	for (i = 0; i < ARRAY_SIZE(asks); i++) {
+	/* Automatic's optional pre-shared key is not asked for: without one it
+	 * goes straight to PPTP. */
+	for (i = 0; wv_secret_keys[i] && i < ARRAY_SIZE(prompts); i++) {
+		const char *key = wv_secret_keys[i];
 		char *v;
-		if (wv_settings_get(st, asks[i].key) || !needs_secret(st, asks[i].key))
+
+		if (wv_settings_get(st, key) || wv_settings_secret_need(st, key) != WV_SECRET_NEEDED)
 			continue;
-		v = cli_prompt_secret(_(asks[i].prompt), &serr);
+		v = cli_prompt_secret(_(prompts[i]), &serr);
 		if (serr) {
 			fprintf(stderr, "winvpn: %s\n", serr);
 			return -EIO;
 		}
-		if (v && store_secret(st, asks[i].key, v) < 0)
+		if (v && store_secret(st, key, v) < 0)
 			return -EINVAL;
 	}
 	return 0;

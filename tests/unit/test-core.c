@@ -145,6 +145,87 @@ static void test_settings(void)
 	wv_settings_free(st);
 }
 
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	CHECK(f != NULL);
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* Which secrets a connection needs (the CLI's prompts, NetworkManager's
+ * NeedSecrets and the auth dialog all ask this one rule). */
+static void test_secret_need(void)
+{
+	struct wv_settings *st = wv_settings_new();
+	char dir[] = "/tmp/winvpn-test-keys-XXXXXX", plain[64], enc[64], p8[64], der[64];
+	static const uint8_t der_bytes[] = { 0x30, 0x82, 0x04, 0x00, 0x02, 0x01, 0x03 };
+	FILE *f;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(plain, sizeof(plain), "%s/plain.pem", dir);
+	snprintf(enc, sizeof(enc), "%s/enc.pem", dir);
+	snprintf(p8, sizeof(p8), "%s/p8.pem", dir);
+	snprintf(der, sizeof(der), "%s/key.der", dir);
+	write_text(plain, "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n");
+	write_text(enc, "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n"
+			"DEK-Info: AES-128-CBC,00\n\nMIIE\n-----END RSA PRIVATE KEY-----\n");
+	write_text(p8, "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIE\n"
+		       "-----END ENCRYPTED PRIVATE KEY-----\n");
+	f = fopen(der, "w");
+	CHECK(f && fwrite(der_bytes, 1, sizeof(der_bytes), f) == sizeof(der_bytes));
+	if (f)
+		fclose(f);
+
+	CHECK(!wv_key_needs_passphrase(plain, ""));
+	CHECK(wv_key_needs_passphrase(plain, enc));             /* the key file decides */
+	CHECK(wv_key_needs_passphrase("", p8));
+	CHECK(wv_key_needs_passphrase(der, NULL));              /* binary: PKCS#12 or DER */
+	CHECK(wv_key_needs_passphrase("/nonexistent/me.P12", ""));   /* by its name */
+	CHECK(!wv_key_needs_passphrase("/nonexistent/me.pem", ""));
+	CHECK(!wv_key_needs_passphrase(NULL, NULL));
+
+	/* PPTP (the default): the password only. */
+	CHECK(wv_settings_secret_need(st, "password") == WV_SECRET_NEEDED);
+	CHECK(wv_settings_secret_need(st, "ipsec-psk") == WV_SECRET_UNUSED);
+	CHECK(wv_settings_secret_need(st, "machine-certpass") == WV_SECRET_UNUSED);
+	CHECK(wv_settings_secret_need(st, "user-certpass") == WV_SECRET_UNUSED);
+	CHECK(wv_settings_secret_need(st, "gateway") == WV_SECRET_UNUSED);
+	/* L2TP/IPsec needs the pre-shared key; Automatic can go without. */
+	CHECK(wv_settings_set(st, "protocol", "l2tp", NULL) == 0);
+	CHECK(wv_settings_secret_need(st, "ipsec-psk") == WV_SECRET_NEEDED);
+	CHECK(wv_settings_set(st, "protocol", "auto", NULL) == 0);
+	CHECK(wv_settings_secret_need(st, "ipsec-psk") == WV_SECRET_OPTIONAL);
+	CHECK(wv_settings_set(st, "ipsec-enabled", "no", NULL) == 0);
+	CHECK(wv_settings_secret_need(st, "ipsec-psk") == WV_SECRET_UNUSED);
+	CHECK(wv_settings_set(st, "ipsec-enabled", "yes", NULL) == 0);
+	/* A machine certificate instead: its passphrase when the key is encrypted. */
+	CHECK(wv_settings_set(st, "machine-auth-type", "tls", NULL) == 0);
+	CHECK(wv_settings_set(st, "machine-cert", plain, NULL) == 0);
+	CHECK(wv_settings_secret_need(st, "ipsec-psk") == WV_SECRET_UNUSED);
+	CHECK(wv_settings_secret_need(st, "machine-certpass") == WV_SECRET_UNUSED);
+	CHECK(wv_settings_set(st, "machine-key", enc, NULL) == 0);
+	CHECK(wv_settings_secret_need(st, "machine-certpass") == WV_SECRET_NEEDED);
+	CHECK(wv_settings_set(st, "protocol", "pptp", NULL) == 0);
+	CHECK(wv_settings_secret_need(st, "machine-certpass") == WV_SECRET_UNUSED);
+	/* EAP-TLS: the user key's passphrase instead of the password. */
+	CHECK(wv_settings_set(st, "user-auth-type", "tls", NULL) == 0);
+	CHECK(wv_settings_set(st, "user-cert", "/nonexistent/user.pfx", NULL) == 0);
+	CHECK(wv_settings_secret_need(st, "password") == WV_SECRET_UNUSED);
+	CHECK(wv_settings_secret_need(st, "user-certpass") == WV_SECRET_NEEDED);
+	CHECK(wv_settings_set(st, "user-cert", plain, NULL) == 0);
+	CHECK(wv_settings_secret_need(st, "user-certpass") == WV_SECRET_UNUSED);
+	wv_settings_free(st);
+	unlink(plain);
+	unlink(enc);
+	unlink(p8);
+	unlink(der);
+	rmdir(dir);
+}
+
 static void test_exit_codes(void)
 {
 	/* Distinct codes for the failures a script must tell apart (winvpn(8)). */
@@ -163,6 +244,7 @@ int main(void)
 	test_pkt();
 	test_timers();
 	test_settings();
+	test_secret_need();
 	test_exit_codes();
 	return check_done("test-core");
 }
