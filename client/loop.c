@@ -33,6 +33,19 @@ static uint64_t monotonic_ms(void *arg)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+uint64_t wv_clock_suspended_ms(void)
+{
+	struct timespec boot, mono;
+	int64_t ms;
+
+	/* In this order, the difference can only err towards 0. */
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	if (clock_gettime(CLOCK_BOOTTIME, &boot) < 0)
+		return 0;
+	ms = (int64_t)(boot.tv_sec - mono.tv_sec) * 1000 + (boot.tv_nsec - mono.tv_nsec) / 1000000;
+	return ms > 0 ? (uint64_t)ms : 0;
+}
+
 struct wv_loop *wv_loop_new(void)
 {
 	struct wv_loop *l = calloc(1, sizeof(*l));

@@ -26,6 +26,10 @@ void wv_loop_free(struct wv_loop *l);
 /* Milliseconds on the loop's clock (CLOCK_MONOTONIC unless replaced). */
 uint64_t wv_loop_now(struct wv_loop *l);
 void wv_loop_set_clock(struct wv_loop *l, uint64_t (*now)(void *arg), void *arg);
+/* How long the machine has been suspended since it booted, in ms: CLOCK_BOOTTIME
+ * counts suspended time and CLOCK_MONOTONIC does not.  Not the loop's clock (a
+ * test's clock does not sleep); the session watches it for a resume. */
+uint64_t wv_clock_suspended_ms(void);
 
 int wv_loop_add_fd(struct wv_loop *l, int fd, uint32_t events, wv_io_fn fn, void *arg);
 int wv_loop_mod_fd(struct wv_loop *l, int fd, uint32_t events);

@@ -33,6 +33,10 @@
 /* ... and when the gateway is known to be dead: the goodbyes are sent as a
  * courtesy, but nobody will answer them. */
 #define DEAD_PEER_STOP_MS 1000
+/* How often a connected session looks for a resume from suspend, and the
+ * least suspended time that counts as one (see on_sleep_timer). */
+#define SLEEP_CHECK_MS 5000
+#define SLEEP_MIN_MS 2000
 /* Packets read from the TUN device per wake-up. */
 #define TUN_BATCH 64
 /* Protocols Automatic tries, in Windows' order (after IKEv2 and SSTP, which
@@ -87,6 +91,9 @@ struct wv_session {
 	struct wv_timer connect_timer, stop_timer;
 	struct wv_timer attempt_timer;   /* the next attempt: Automatic's fallback, redial */
 	struct wv_timer idle_timer;
+	/* Resume from suspend: CLOCK_BOOTTIME ran ahead of CLOCK_MONOTONIC. */
+	struct wv_timer sleep_timer;
+	uint64_t suspended_ms;           /* wv_clock_suspended_ms() at the last check */
 	struct wv_stats stats;
 };
 
@@ -286,6 +293,7 @@ static void finish(struct wv_session *s)
 	wv_timer_cancel(s->loop, &s->stop_timer);
 	wv_timer_cancel(s->loop, &s->attempt_timer);
 	wv_timer_cancel(s->loop, &s->idle_timer);
+	wv_timer_cancel(s->loop, &s->sleep_timer);
 	wv_resolve_cancel(s->resolve);
 	s->resolve = NULL;
 	wv_netmon_free(s->netmon);
@@ -432,6 +440,39 @@ static void on_idle_timer(void *arg)
 	wv_timer_arm(s->loop, &s->idle_timer, idle_check_ms(idle));
 }
 
+/* After the machine slept, the session is as good as gone: the gateway has
+ * most likely dropped it (its LCP echoes, HELLOs or DPD went unanswered), a
+ * NAT on the way has forgotten the mapping, and the network may be another.
+ * Windows hangs up on suspend and so do we, on resume: goodbyes in case the
+ * gateway still listens, then a redial if asked for.  A pause shorter than
+ * SLEEP_MIN_MS is left to LCP echo and DPD. */
+static void on_sleep_timer(void *arg)
+{
+	struct wv_session *s = arg;
+	uint64_t now = wv_clock_suspended_ms();
+	uint64_t slept = now > s->suspended_ms ? now - s->suspended_ms : 0;
+	char msg[200];
+
+	s->suspended_ms = now;
+	if (slept < SLEEP_MIN_MS || s->stopping || !s->link) {
+		wv_timer_arm(s->loop, &s->sleep_timer, SLEEP_CHECK_MS);
+		return;
+	}
+	snprintf(msg, sizeof(msg), _("the computer was asleep for %u s; the gateway %s has "
+				     "most likely dropped the session"),
+		 (unsigned)((slept + 500) / 1000), s->gateway_str);
+	wv_info(&s->log, "NET", "%s", msg);
+	note_failure(s, WV_FAIL_UNREACHABLE, msg);
+	close_attempt(s, "suspended");
+	wv_timer_arm(s->loop, &s->stop_timer, DEAD_PEER_STOP_MS);
+}
+
+static void arm_sleep_watch(struct wv_session *s)
+{
+	s->suspended_ms = wv_clock_suspended_ms();
+	wv_timer_arm(s->loop, &s->sleep_timer, SLEEP_CHECK_MS);
+}
+
 static void on_ppp_ip4_up(void *arg, const struct ppp_ip4 *c)
 {
 	struct wv_session *s = arg;
@@ -466,6 +507,8 @@ static void on_ppp_ip4_up(void *arg, const struct ppp_ip4 *c)
 	s->attempt_connected = true;
 	s->redial_attempt = 0;
 	arm_idle(s);
+	if (!wv_timer_armed(&s->sleep_timer))
+		arm_sleep_watch(s);
 	/* CONNECTED and the report follow the DHCPACK or its short wait. */
 	sdhcp_ip4_up(s->dhcp, &cfg);
 }
@@ -654,6 +697,7 @@ static void end_attempt(struct wv_session *s)
 	wv_timer_cancel(s->loop, &s->connect_timer);
 	wv_timer_cancel(s->loop, &s->stop_timer);
 	wv_timer_cancel(s->loop, &s->idle_timer);
+	wv_timer_cancel(s->loop, &s->sleep_timer);
 	sdhcp_stop(s->dhcp);
 	sip6_stop(s->ip6);
 	if (s->ppp)
@@ -849,6 +893,7 @@ struct wv_session *wv_session_new(const struct wv_settings *st, const struct wv_
 	wv_timer_init(&s->stop_timer, on_stop_timeout, s);
 	wv_timer_init(&s->attempt_timer, on_attempt_timer, s);
 	wv_timer_init(&s->idle_timer, on_idle_timer, s);
+	wv_timer_init(&s->sleep_timer, on_sleep_timer, s);
 	s->dhcp = sdhcp_new(s->loop, &s->log, s->st, &sdhcp_events, s, err);
 	if (!s->dhcp) {
 		wv_session_free(s);
