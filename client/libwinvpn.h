@@ -169,6 +169,10 @@ struct wv_callbacks {
 	/* The link failed and the session is dialling again (setting redial):
 	 * attempt counts from 1.  The TUN device stays.  May be NULL. */
 	void (*redialing)(void *arg, unsigned attempt, unsigned max_attempts, const char *why);
+	/* That redial starts now, redial-interval later: the moment to mend the
+	 * route to the gateway if the network under the tunnel changed (the
+	 * vpnc-script's attempt-reconnect).  May be NULL. */
+	void (*redial_start)(void *arg, unsigned attempt);
 	/* The session ended.  message is a sentence naming the cause. */
 	void (*finished)(void *arg, enum wv_fail why, const char *message);
 };

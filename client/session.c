@@ -795,6 +795,8 @@ static void on_attempt_timer(void *arg)
 	free(s->why_msg);
 	s->why_msg = NULL;
 	s->why = WV_OK;
+	if (s->redial_attempt && s->cb.redial_start)
+		s->cb.redial_start(s->cb_arg, s->redial_attempt);
 	if (start_attempt(s) < 0)
 		attempt_over(s);
 }

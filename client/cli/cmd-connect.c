@@ -23,6 +23,7 @@ struct connect_ctx {
 	struct wv_ip4_config ip4;   /* what "connect" was given, for "disconnect" */
 	struct wv_ip6_config ip6;   /* the latest IPv6 report; "connect" gets it */
 	bool have_ip6;
+	bool redialling;            /* between redial_start and the next report */
 	char gateway[INET_ADDRSTRLEN];
 	char tundev[16];
 	char source[32];            /* ip4.source, copied */
@@ -101,6 +102,14 @@ static bool same_ip4_config(const struct wv_ip4_config *a, const struct wv_ip4_c
 	return true;
 }
 
+/* What the vpnc-script was last given: for "disconnect" and the reconnects. */
+static struct cli_script_env script_env_now(const struct connect_ctx *ctx)
+{
+	return (struct cli_script_env){ .tundev = ctx->tundev, .ip4 = &ctx->ip4,
+					.gateway = ctx->gateway,
+					.ip6 = ctx->have_ip6 ? &ctx->ip6 : NULL };
+}
+
 static void on_ip4(void *arg, const struct wv_ip4_config *c)
 {
 	struct connect_ctx *ctx = arg;
@@ -110,18 +119,21 @@ static void on_ip4(void *arg, const struct wv_ip4_config *c)
 	int r;
 
 	if (c->update && same_ip4_config(&ctx->ip4, c)) {
+		/* After a redial the vpnc-script hears "reconnect", as from openconnect. */
+		if (ctx->redialling && ctx->script && ctx->script_connected)
+			cli_run_script(ctx->script, "reconnect", &env);
+		ctx->redialling = false;
 		if (cli_verbosity >= WV_LOG_INFO)
 			fprintf(stderr, _("winvpn: %s is up again, configuration unchanged\n"),
 				c->ifname);
 		return;
 	}
+	ctx->redialling = false;
 	/* A changed configuration (a late DHCPINFORM answer, new addresses after a
 	 * redial): the vpnc-script has no "update", so the old one is taken down
 	 * and the new one set up, which also keeps its resolv.conf backup right. */
 	if (c->update && ctx->script && ctx->script_connected) {
-		struct cli_script_env old = { .tundev = ctx->tundev, .ip4 = &ctx->ip4,
-					      .gateway = ctx->gateway,
-					      .ip6 = ctx->have_ip6 ? &ctx->ip6 : NULL };
+		struct cli_script_env old = script_env_now(ctx);
 		cli_run_script(ctx->script, "disconnect", &old);
 		ctx->script_connected = false;
 	}
@@ -184,6 +196,21 @@ static void on_ip6(void *arg, const struct wv_ip6_config *c)
 				  "or routes\n"), ctx->script, r);
 	if (cli_verbosity >= WV_LOG_INFO)
 		fprintf(stderr, _("winvpn: %s has IPv6 address %s\n"), c->ifname, a);
+}
+
+/* Before each redial the vpnc-script's "attempt-reconnect" puts the route to
+ * the gateway back outside the tunnel: after a change of network (a resume
+ * elsewhere, another Wi-Fi) the old one may be gone, and the tunnel's own
+ * default route would swallow the redial. */
+static void on_redial_start(void *arg, unsigned attempt)
+{
+	struct connect_ctx *ctx = arg;
+	struct cli_script_env env = script_env_now(ctx);
+
+	(void)attempt;
+	ctx->redialling = true;
+	if (ctx->script && ctx->script_connected)
+		cli_run_script(ctx->script, "attempt-reconnect", &env);
 }
 
 static void on_finished(void *arg, enum wv_fail why, const char *msg)
@@ -403,7 +430,7 @@ int cmd_connect(int argc, char **argv)
 	};
 	struct connect_ctx ctx = { .script = DEFAULT_VPNC_SCRIPT };
 	struct wv_callbacks cb = { .log = cli_log, .ip4_config = on_ip4, .ip6_config = on_ip6,
-				   .finished = on_finished };
+				   .redial_start = on_redial_start, .finished = on_finished };
 	struct wv_settings *st = wv_settings_new();
 	struct wv_session *s = NULL;
 	struct secret_fds fds = { .n = 0 };

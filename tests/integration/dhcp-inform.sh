@@ -29,25 +29,7 @@ OPTS_121="$OPTS_121;121,10.20.0.0/16,0.0.0.0,10.30.0.0/16,0.0.0.0,$LAB_PPTPD_SER
 OPTS_249="15,$DOM;6,10.20.0.53;249,10.20.0.0/16,0.0.0.0,10.30.0.0/16,0.0.0.0"
 TARGET=10.20.0.1          # the guest owns it (lo), inside the pushed 10.20.0.0/16
 
-REC=$IT_TMP/record.sh
-ENVLOG=$IT_TMP/env.log
-cat >"$REC" <<EOF
-#!/bin/sh
-{ echo "== \$reason"; env | sort; } >>'$ENVLOG'
-exec /usr/share/vpnc-scripts/vpnc-script
-EOF
-chmod 755 "$REC"
-
-# env_of REASON [NTH]: the NTH (default last) recorded environment for REASON.
-env_of() {
-	awk -v r="== $1" -v want="${2:-0}" '
-		/^== / { cur = ($0 == r) ? ++n : 0; if (cur) buf[n] = ""; next }
-		cur { buf[cur] = buf[cur] $0 "\n" }
-		END { k = want ? want : n; printf "%s", buf[k] }' "$ENVLOG"
-}
-env_has() {   # env_has REASON LINE
-	env_of "$1" | grep -qxF "$2" || it_fail "the script's $1 environment lacks '$2': $(env_of "$1" | grep -E 'CISCO|INTERNAL_IP4|WINVPN' | tr '\n' ' ')"
-}
+it_record_script
 route_via_tun() {   # route_via_tun PREFIX
 	ip -n "$IT_NS" route show "$1" | grep -q "dev $(it_tundev)" ||
 		it_fail "no route $1 via the tunnel: $(ip -n "$IT_NS" route | tr '\n' ';')"
@@ -65,11 +47,11 @@ cap_pid=
 trap 'outside_default_del; [ -z "$cap_pid" ] || kill "$cap_pid" 2>/dev/null; it_cleanup' EXIT
 
 up() {   # up [winvpn options]: connect with the recording script, wait for the tunnel
-	: >"$ENVLOG"
+	: >"$IT_ENVLOG"
 	T0=$(lab_now)
 	# (IPv6 off: a router advertisement would re-run the script and blur
 	# which run carries what; IPv6 has its own tests)
-	it_connect -s "$REC" -o ipv6=no "$@"
+	it_connect -s "$IT_REC" -o ipv6=no "$@"
 	it_wait_up 25
 	UP_S=$(lab_elapsed "$T0")
 }
@@ -80,10 +62,10 @@ wait_dhcp() {
 	local _
 	for _ in $(seq 1 150); do
 		# (the script's last connect had DHCP's configuration and has finished)
-		if env_of connect | grep -qx 'WINVPN_IP4_SOURCE=IPCP+DHCPINFORM' &&
-			[ "$(grep -c ' is up with address ' "$IT_ERR")" -ge "$(grep -c '^== connect' "$ENVLOG")" ]; then
-			[ "$(grep -c '^== connect' "$ENVLOG")" = 1 ] ||
-				it_log "note: the DHCPACK came after the hold (the script ran $(grep -c '^== connect' "$ENVLOG") times)"
+		if it_env_of connect | grep -qx 'WINVPN_IP4_SOURCE=IPCP+DHCPINFORM' &&
+			[ "$(grep -c ' is up with address ' "$IT_ERR")" -ge "$(grep -c '^== connect' "$IT_ENVLOG")" ]; then
+			[ "$(grep -c '^== connect' "$IT_ENVLOG")" = 1 ] ||
+				it_log "note: the DHCPACK came after the hold (the script ran $(grep -c '^== connect' "$IT_ENVLOG") times)"
 			return 0
 		fi
 		sleep 0.1
@@ -130,17 +112,17 @@ it_ok "no DHCP packet on the tun device or elsewhere on the host side"
 it_grep_err 'routes: 10\.20\.0\.0/16, 10\.30\.0\.0/16 \(DHCPINFORM option 121\); domain corp\.example'
 it_grep_err "dropping the pushed route $LAB_PPTPD_SERVER/32: it would send the traffic to the gateway $LAB_PPTPD_SERVER itself"
 it_ok "summary line and the gateway /32 dropped with a reason"
-env_has connect "CISCO_DEF_DOMAIN=corp.example lab.example"
-env_has connect "INTERNAL_IP4_DNS=10.20.0.53 10.20.0.54"
-env_has connect "INTERNAL_IP4_NBNS=10.20.0.55"
-env_has connect "WINVPN_IP4_SOURCE=IPCP+DHCPINFORM"
-env_has connect "CISCO_SPLIT_INC=3"
-env_has connect "CISCO_SPLIT_INC_0_ADDR=10.20.0.0"
-env_has connect "CISCO_SPLIT_INC_0_MASK=255.255.0.0"
-env_has connect "CISCO_SPLIT_INC_0_MASKLEN=16"
-env_has connect "CISCO_SPLIT_INC_1_ADDR=10.30.0.0"
-env_has connect "CISCO_SPLIT_INC_2_ADDR=0.0.0.0"
-env_has connect "CISCO_SPLIT_INC_2_MASKLEN=0"
+it_env_has connect "CISCO_DEF_DOMAIN=corp.example lab.example"
+it_env_has connect "INTERNAL_IP4_DNS=10.20.0.53 10.20.0.54"
+it_env_has connect "INTERNAL_IP4_NBNS=10.20.0.55"
+it_env_has connect "WINVPN_IP4_SOURCE=IPCP+DHCPINFORM"
+it_env_has connect "CISCO_SPLIT_INC=3"
+it_env_has connect "CISCO_SPLIT_INC_0_ADDR=10.20.0.0"
+it_env_has connect "CISCO_SPLIT_INC_0_MASK=255.255.0.0"
+it_env_has connect "CISCO_SPLIT_INC_0_MASKLEN=16"
+it_env_has connect "CISCO_SPLIT_INC_1_ADDR=10.30.0.0"
+it_env_has connect "CISCO_SPLIT_INC_2_ADDR=0.0.0.0"
+it_env_has connect "CISCO_SPLIT_INC_2_MASKLEN=0"
 it_ok "script environment: domain + search, 2 DNS, WINS, 2 routes + default"
 route_via_tun 10.20.0.0/16
 route_via_tun 10.30.0.0/16
@@ -165,11 +147,11 @@ outside_default
 up -o never-default=yes
 wait_dhcp
 it_grep_err 'routes: 10\.20\.0\.0/16, 10\.30\.0\.0/16, 192\.168\.40\.0/24 \(DHCPINFORM option 249\); domain corp\.example'
-env_has connect "CISCO_SPLIT_INC=3"
-env_has connect "CISCO_SPLIT_INC_2_ADDR=192.168.40.0"
-env_has connect "CISCO_SPLIT_INC_2_MASK=255.255.255.0"
-env_has connect "INTERNAL_IP4_DNS=10.20.0.53"
-env_has connect "CISCO_DEF_DOMAIN=corp.example"
+it_env_has connect "CISCO_SPLIT_INC=3"
+it_env_has connect "CISCO_SPLIT_INC_2_ADDR=192.168.40.0"
+it_env_has connect "CISCO_SPLIT_INC_2_MASK=255.255.255.0"
+it_env_has connect "INTERNAL_IP4_DNS=10.20.0.53"
+it_env_has connect "CISCO_DEF_DOMAIN=corp.example"
 route_via_tun 10.20.0.0/16
 route_via_tun 10.30.0.0/16
 route_via_tun 192.168.40.0/24
@@ -199,7 +181,7 @@ wait_dhcp
 no_route 192.168.40.0/24
 route_via_tun 172.16.5.0/24
 route_via_tun 10.20.0.0/16
-env_has connect "CISCO_SPLIT_INC=3"
+it_env_has connect "CISCO_SPLIT_INC=3"
 it_ok "disable-class-route: no 192.168.40.0/24; the user's 172.16.5.0/24 via the tunnel"
 down
 it_assert_clean_split
@@ -208,8 +190,8 @@ outside_default_del
 # --- 3b. dhcp-inform=no: nothing asked, IPCP's configuration at once -------------
 mark=$(lab_server_log_mark)
 up -o dhcp-inform=no
-env_has connect "WINVPN_IP4_SOURCE=IPCP"
-env_has connect "INTERNAL_IP4_DNS=$LAB_PPP_DNS"
+it_env_has connect "WINVPN_IP4_SOURCE=IPCP"
+it_env_has connect "INTERNAL_IP4_DNS=$LAB_PPP_DNS"
 sleep 1
 ! lab_server_log_since "$mark" | grep -q 'DHCPINFORM' || it_fail "dhcp-inform=no still sent a DHCPINFORM"
 it_ok "dhcp-inform=no: no DHCPINFORM reached the server's dnsmasq; IPCP's DNS"
@@ -219,21 +201,21 @@ it_assert_clean
 # --- 4. a late answer ----------------------------------------------------------
 lab_guest_exec 'kill $(cat /run/dnsmasq-winvpn.pid)' >/dev/null || it_fail "cannot stop the guest's dnsmasq"
 up -v
-env_has connect "WINVPN_IP4_SOURCE=IPCP"
-env_has connect "INTERNAL_IP4_DNS=$LAB_PPP_DNS"
+it_env_has connect "WINVPN_IP4_SOURCE=IPCP"
+it_env_has connect "INTERNAL_IP4_DNS=$LAB_PPP_DNS"
 lab_guest_exec 'dnsmasq --conf-file=/mnt/cfg/dhcp.conf --pid-file=/run/dnsmasq-winvpn.pid' >/dev/null ||
 	it_fail "cannot start the guest's dnsmasq again"
 for _ in $(seq 1 150); do
-	[ "$(grep -c '^== connect' "$ENVLOG")" -ge 2 ] && break
+	[ "$(grep -c '^== connect' "$IT_ENVLOG")" -ge 2 ] && break
 	sleep 0.1
 done
-[ "$(grep -c '^== connect' "$ENVLOG")" -ge 2 ] || it_fail "no second configuration after the late DHCPACK"
+[ "$(grep -c '^== connect' "$IT_ENVLOG")" -ge 2 ] || it_fail "no second configuration after the late DHCPACK"
 # cmd-connect applies an update as disconnect (old) then connect (new)
-[ "$(grep '^== ' "$ENVLOG" | tail -3 | tr '\n' ' ')" = "== connect == disconnect == connect " ] ||
-	it_fail "the update was not disconnect + connect: $(grep '^== ' "$ENVLOG" | tr '\n' ' ')"
-env_has disconnect "INTERNAL_IP4_DNS=$LAB_PPP_DNS"
-env_has connect "WINVPN_IP4_SOURCE=IPCP+DHCPINFORM"
-env_has connect "INTERNAL_IP4_DNS=10.20.0.53"
+[ "$(grep '^== ' "$IT_ENVLOG" | tail -3 | tr '\n' ' ')" = "== connect == disconnect == connect " ] ||
+	it_fail "the update was not disconnect + connect: $(grep '^== ' "$IT_ENVLOG" | tr '\n' ' ')"
+it_env_has disconnect "INTERNAL_IP4_DNS=$LAB_PPP_DNS"
+it_env_has connect "WINVPN_IP4_SOURCE=IPCP+DHCPINFORM"
+it_env_has connect "INTERNAL_IP4_DNS=10.20.0.53"
 sleep 0.5
 route_via_tun 10.20.0.0/16
 grep -q '^nameserver 10.20.0.53' "$(it_netns_resolv)" || it_fail "resolv.conf not updated"
@@ -246,9 +228,9 @@ it_assert_clean
 it_start_lab
 up
 with_dhcp_s=$UP_S
-env_has connect "WINVPN_IP4_SOURCE=IPCP"
-env_has connect "INTERNAL_IP4_DNS=$LAB_PPP_DNS"
-! env_of connect | grep -q '^CISCO_SPLIT_INC' || it_fail "routes without DHCP in full-tunnel mode"
+it_env_has connect "WINVPN_IP4_SOURCE=IPCP"
+it_env_has connect "INTERNAL_IP4_DNS=$LAB_PPP_DNS"
+! it_env_of connect | grep -q '^CISCO_SPLIT_INC' || it_fail "routes without DHCP in full-tunnel mode"
 ! grep -qiE 'error|fail' "$IT_ERR" || it_fail "the client complained: $(grep -iE 'error|fail' "$IT_ERR")"
 grep -q "nameserver $LAB_PPP_DNS" "$(it_netns_resolv)" || it_fail "IPCP's DNS not in resolv.conf"
 it_ok "no DHCP relay: up quietly in $with_dhcp_s s with IPCP's DNS"
@@ -264,7 +246,7 @@ it_log "the DHCPINFORM wait (wall clock, one sample each): up in $with_dhcp_s s 
 down
 
 # --- 6. a bad routes setting ----------------------------------------------------------
-it_connect -s "$REC" -o routes="10.0.0.0/8 10.1.0/33"
+it_connect -s "$IT_REC" -o routes="10.0.0.0/8 10.1.0/33"
 it_wait_exit 10
 [ "$IT_RC" = 2 ] || it_fail "exit status $IT_RC for a bad routes setting, expected 2"
 it_grep_err "invalid routes: '10\.1\.0/33' is not an IPv4 prefix"
@@ -280,11 +262,11 @@ env XL2TPD_IPSEC=yes XL2TPD_AUTH=mschapv2 XL2TPD_MPPE=none \
 	{ cat "$IT_TMP/lab.out"; it_fail "the lab's xl2tpd + strongSwan did not start"; }
 guest_target
 mark=$(lab_server_log_mark)
-: >"$ENVLOG"; : >"$IT_OUT"; : >"$IT_ERR"
+: >"$IT_ENVLOG"; : >"$IT_OUT"; : >"$IT_ERR"
 (umask 077; printf '%s\n' "${XL2TPD_IPSEC_PSK:-vpnpsk123}" >"$IT_TMP/psk")
 T0=$(lab_now)
 ip netns exec "$IT_NS" "$WINVPN" connect --passwd-on-stdin -u "$LAB_USER" --psk-fd 3 -p l2tp \
-	-s "$REC" -o ipv6=no -v "$LAB_XL2TPD_SERVER" <<<"$LAB_PASS" 3<"$IT_TMP/psk" \
+	-s "$IT_REC" -o ipv6=no -v "$LAB_XL2TPD_SERVER" <<<"$LAB_PASS" 3<"$IT_TMP/psk" \
 	>"$IT_OUT" 2>"$IT_ERR" &
 # shellcheck disable=SC2034  # read by lib.sh (it_wait_up, it_disconnect)
 IT_PID=$!
@@ -294,9 +276,9 @@ it_grep_err "IPsec SA with $LAB_XL2TPD_SERVER is up"
 lab_server_log_since "$mark" | grep -q 'DHCPACK(ppp[0-9]*) 192.168.41' ||
 	it_fail "xl2tpd guest: dnsmasq did not answer the DHCPINFORM"
 it_grep_err 'routes: 10\.21\.0\.0/16 \(DHCPINFORM option 121\); domain l2tp\.example'
-env_has connect "CISCO_DEF_DOMAIN=l2tp.example"
-env_has connect "INTERNAL_IP4_DNS=10.21.0.53"
-env_has connect "INTERNAL_IP4_NBNS=10.21.0.55"
+it_env_has connect "CISCO_DEF_DOMAIN=l2tp.example"
+it_env_has connect "INTERNAL_IP4_DNS=10.21.0.53"
+it_env_has connect "INTERNAL_IP4_NBNS=10.21.0.55"
 route_via_tun 10.21.0.0/16
 grep -q '^nameserver 10.21.0.53' "$(it_netns_resolv)" || it_fail "L2TP/IPsec: DHCP's DNS not in resolv.conf"
 it_ok "L2TP/IPsec: DHCPINFORM answered through ESP (up in $(lab_elapsed "$T0") s): domain, DNS, WINS, route"

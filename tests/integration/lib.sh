@@ -67,6 +67,35 @@ it_start_lab() {
 
 it_in_ns() { ip netns exec "$IT_NS" "$@"; }
 
+# it_record_script: $IT_REC, a vpnc-script that appends each run's reason
+# and environment to $IT_ENVLOG, then runs the real one (it_connect -s "$IT_REC").
+IT_VPNC_SCRIPT=${VPNC_SCRIPT:-/usr/share/vpnc-scripts/vpnc-script}
+it_record_script() {
+	[ -x "$IT_VPNC_SCRIPT" ] || { echo "SKIP: no $IT_VPNC_SCRIPT"; exit 77; }
+	IT_REC=$IT_TMP/record.sh
+	IT_ENVLOG=$IT_TMP/env.log
+	cat >"$IT_REC" <<EOF
+#!/bin/sh
+{ echo "== \$reason"; env | sort; } >>'$IT_ENVLOG'
+exec $IT_VPNC_SCRIPT
+EOF
+	chmod 755 "$IT_REC"
+	: >"$IT_ENVLOG"
+}
+# it_env_of REASON [NTH]: the NTH (default last) recorded environment for REASON.
+it_env_of() {
+	awk -v r="== $1" -v want="${2:-0}" '
+		/^== / { cur = ($0 == r) ? ++n : 0; if (cur) buf[n] = ""; next }
+		cur { buf[cur] = buf[cur] $0 "\n" }
+		END { k = want ? want : n; printf "%s", buf[k] }' "$IT_ENVLOG"
+}
+it_env_has() {   # it_env_has REASON LINE
+	it_env_of "$1" | grep -qxF "$2" ||
+		it_fail "the vpnc-script's $1 environment lacks '$2': $(it_env_of "$1" | grep -E 'CISCO|INTERNAL_IP|WINVPN' | tr '\n' ' ')"
+}
+# The reasons the script ran with, in order: "connect disconnect connect ".
+it_script_reasons() { sed -n 's/^== //p' "$IT_ENVLOG" | tr '\n' ' '; }
+
 # it_connect [options...]: starts winvpn connect in the background with the
 # password on stdin (IT_PASS, default the lab's), user IT_USER.
 it_connect() {

@@ -10,20 +10,7 @@
 # exactly as before, with no IPv6 on the tun and not a word about IPv6.
 . "$(dirname "$0")/lib.sh"
 
-VPNC_SCRIPT=${VPNC_SCRIPT:-/usr/share/vpnc-scripts/vpnc-script}
-[ -x "$VPNC_SCRIPT" ] || { echo "SKIP: no $VPNC_SCRIPT"; exit 77; }
-# A wrapper that keeps each run's environment, then runs the real script.
-cat >"$IT_TMP/rec.sh" <<EOF
-#!/bin/sh
-env | sort >"$IT_TMP/env.\$reason"
-exec $VPNC_SCRIPT
-EOF
-chmod 755 "$IT_TMP/rec.sh"
-
-env_has() {   # env_has REASON VAR=VALUE
-	grep -qxF "$2" "$IT_TMP/env.$1" ||
-		it_fail "the vpnc-script's $1 environment lacks $2: $(grep -E 'IP6|IPV6' "$IT_TMP/env.$1" | tr '\n' ' ')"
-}
+it_record_script
 
 tun6() { ip -n "$IT_NS" -6 -o addr show dev "$(it_tundev)" 2>/dev/null; }
 
@@ -31,7 +18,7 @@ tun6() { ip -n "$IT_NS" -6 -o addr show dev "$(it_tundev)" 2>/dev/null; }
 it_start_lab PPTPD_IPV6=yes
 mark=$(lab_server_log_mark)
 t0=$(lab_now)
-it_connect -s "$IT_TMP/rec.sh" -v
+it_connect -s "$IT_REC" -v
 it_wait_up 20
 tun=$(it_tundev)
 # The advertisement may come after the vpnc-script's first run (radvd
@@ -63,14 +50,14 @@ it_ok "the router advertisements stayed in winvpn (no 'proto ra' route from the 
 it_grep_err 'IPv6: router solicitation 1 of 3'
 it_grep_err 'IPv6 router advertisement: address fd00:98:40::2/64; routes fd00:98:40::/64, fd00:99::/48; DNS fd00:98:40::1'
 it_ok "router solicitation sent, advertisement parsed"
-env_has connect INTERNAL_IP6_ADDRESS=fd00:98:40::2
-env_has connect INTERNAL_IP6_NETMASK=fd00:98:40::2/64
-env_has connect INTERNAL_IP6_DNS=fd00:98:40::1
-env_has connect WINVPN_IP6_LINKLOCAL=fe80::2
-env_has connect WINVPN_IP6_PEER=fe80::1
-env_has connect CISCO_IPV6_SPLIT_INC=2
-env_has connect CISCO_IPV6_SPLIT_INC_1_ADDR=fd00:99::
-env_has connect CISCO_IPV6_SPLIT_INC_1_MASKLEN=48
+it_env_has connect INTERNAL_IP6_ADDRESS=fd00:98:40::2
+it_env_has connect INTERNAL_IP6_NETMASK=fd00:98:40::2/64
+it_env_has connect INTERNAL_IP6_DNS=fd00:98:40::1
+it_env_has connect WINVPN_IP6_LINKLOCAL=fe80::2
+it_env_has connect WINVPN_IP6_PEER=fe80::1
+it_env_has connect CISCO_IPV6_SPLIT_INC=2
+it_env_has connect CISCO_IPV6_SPLIT_INC_1_ADDR=fd00:99::
+it_env_has connect CISCO_IPV6_SPLIT_INC_1_MASKLEN=48
 it_ok "vpnc-script environment: INTERNAL_IP6_ADDRESS/NETMASK/DNS, link-local, routes"
 it_ping fd00:99::1
 it_ping "fe80::1%$tun"
@@ -79,7 +66,7 @@ it_transfer $((1024 * 1024))
 mark=$(lab_server_log_mark)
 it_disconnect 15
 [ "$IT_RC" = 0 ] || it_fail "exit status $IT_RC after Ctrl-C, expected 0"
-env_has disconnect INTERNAL_IP6_NETMASK=fd00:98:40::2/64
+it_env_has disconnect INTERNAL_IP6_NETMASK=fd00:98:40::2/64
 it_assert_clean
 ! ip -n "$IT_NS" -6 route | grep -q fd00: || it_fail "IPv6 routes left: $(ip -n "$IT_NS" -6 route)"
 it_ok "IPv6 routes gone"
@@ -87,8 +74,8 @@ it_ok "IPv6 routes gone"
 # ---- 2. the default server: pppd without +ipv6 ----------------------------------------
 it_start_lab
 mark=$(lab_server_log_mark)
-rm -f "$IT_TMP"/env.*
-it_connect -s "$IT_TMP/rec.sh"
+: >"$IT_ENVLOG"
+it_connect -s "$IT_REC"
 it_wait_up 20
 tun=$(it_tundev)
 lab_server_log_wait "$mark" "Unsupported protocol 'IPv6 Control Protocol' \\(0x8057\\)" 5 >/dev/null ||
@@ -97,7 +84,7 @@ it_ok "server without IPv6 Protocol-Rejected our IPV6CP"
 sleep 1
 [ -z "$(tun6)" ] || it_fail "IPv6 addresses on $tun without IPv6: $(tun6)"
 ! grep -qiE 'ipv6|0x8057|rejected' "$IT_ERR" || it_fail "the client said something: $(grep -iE 'ipv6|0x8057|rejected' "$IT_ERR")"
-! grep -qE 'IP6|IPV6' "$IT_TMP/env.connect" || it_fail "IPv6 variables without IPv6"
+! it_env_of connect | grep -qE 'IP6|IPV6' || it_fail "IPv6 variables without IPv6"
 it_ok "no IPv6 on $tun, no IPv6 variables, not a word about IPv6 on stderr"
 it_ping "$LAB_PPP_SERVER_IP"
 it_disconnect 15
@@ -107,7 +94,7 @@ it_assert_clean
 # ---- 3. ipv6=no against the IPv6 gateway --------------------------------------------
 it_start_lab PPTPD_IPV6=yes
 mark=$(lab_server_log_mark)
-it_connect -s "$IT_TMP/rec.sh" -o ipv6=no
+it_connect -s "$IT_REC" -o ipv6=no
 it_wait_up 20
 tun=$(it_tundev)
 lab_server_log_wait "$mark" "Protocol-Reject for 'IPv6 Control Protocol' \\(0x8057\\)" 5 >/dev/null ||

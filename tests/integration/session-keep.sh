@@ -35,15 +35,27 @@ same_tun_carries() {   # same_tun_carries DEV WHAT
 }
 
 # ---- redial ----
-it_connect -o redial=yes -o redial-interval=1 -o redial-attempts=3
+# The vpnc-script hears what openconnect tells it: "attempt-reconnect" before
+# the redial (which puts the host route to the gateway back if the network
+# changed meanwhile; here the route is deleted during the outage) and
+# "reconnect" once the same configuration is back.
+it_record_script
+it_connect -s "$IT_REC" -o redial=yes -o redial-interval=1 -o redial-attempts=3
 it_wait_up 20
 dev1=$(it_tundev)
 it_ping "$LAB_PPP_SERVER_IP"
+gw_route() { ip -n "$IT_NS" -4 route show "$LAB_PPTPD_SERVER/32" | grep -v "dev $dev1"; }
+[ -n "$(gw_route)" ] || it_fail "the vpnc-script set no host route to the gateway: $(ip -n "$IT_NS" route | tr '\n' ';')"
 lab_server_kill_pppd KILL >/dev/null || it_fail "no server pppd to kill"
+ip -n "$IT_NS" route del "$LAB_PPTPD_SERVER/32"
 wait_redialled redialling "the link failure"
 it_grep_err 'failed .*redialling in 1 s \(attempt 1 of 3\)'
 it_ok "the link failed, the client said so and dialled again"
 same_tun_carries "$dev1" "the redial"
+[ "$(it_script_reasons)" = "pre-init connect attempt-reconnect reconnect " ] ||
+	it_fail "the vpnc-script ran with '$(it_script_reasons)', expected 'pre-init connect attempt-reconnect reconnect '"
+[ -n "$(gw_route)" ] || it_fail "no host route to the gateway after the redial: $(ip -n "$IT_NS" route | tr '\n' ';')"
+it_ok "vpnc-script: attempt-reconnect put the gateway's host route back, then reconnect"
 it_disconnect
 [ "$IT_RC" = 0 ] || it_fail "exit status $IT_RC after Ctrl-C, expected 0"
 it_assert_clean
