@@ -187,6 +187,14 @@ int wv_session_start(struct wv_session *s);
 /* Asks for an orderly teardown (LCP terminate, call clear, ...).  The
  * finished callback follows once it is done or timed out. */
 void wv_session_stop(struct wv_session *s);
+/* The computer is about to sleep (logind's PrepareForSleep): the session hangs
+ * up now, in order, while the gateway still listens.  With redial=yes it keeps
+ * its TUN device and waits for wv_session_wake() to dial again; without, it
+ * ends (WV_FAIL_UNREACHABLE, naming the sleep).  The state callback says
+ * when the goodbyes are done: CONNECTING (asleep) or DISCONNECTED. */
+void wv_session_sleep(struct wv_session *s);
+/* The computer woke up: a session that hung up for the sleep dials again. */
+void wv_session_wake(struct wv_session *s);
 /* Event-loop integration: one fd to watch for reading, and a timeout. */
 int wv_session_fd(const struct wv_session *s);
 int wv_session_timeout_ms(struct wv_session *s);

@@ -37,6 +37,8 @@
  * least suspended time that counts as one (see on_sleep_timer). */
 #define SLEEP_CHECK_MS 5000
 #define SLEEP_MIN_MS 2000
+/* Goodbyes before the computer sleeps may take this long. */
+#define SLEEP_STOP_MS 2000
 /* Packets read from the TUN device per wake-up. */
 #define TUN_BATCH 64
 /* Protocols Automatic tries, in Windows' order (after IKEv2 and SSTP, which
@@ -91,6 +93,9 @@ struct wv_session {
 	struct wv_timer connect_timer, stop_timer;
 	struct wv_timer attempt_timer;   /* the next attempt: Automatic's fallback, redial */
 	struct wv_timer idle_timer;
+	/* wv_session_sleep(): asleep until wv_session_wake(); parked once the
+	 * goodbyes are done and the redial waits for the wake. */
+	bool asleep, parked;
 	/* Resume from suspend: CLOCK_BOOTTIME ran ahead of CLOCK_MONOTONIC. */
 	struct wv_timer sleep_timer;
 	uint64_t suspended_ms;           /* wv_clock_suspended_ms() at the last check */
@@ -747,8 +752,16 @@ static void attempt_over(struct wv_session *s)
 
 	if (s->finished || wv_timer_armed(&s->attempt_timer))
 		return;
-	if (s->stopping) {
+	if (s->stopping || (s->asleep && !wv_settings_bool(s->st, NM_WINVPN_KEY_REDIAL))) {
 		finish(s);
+		return;
+	}
+	if (s->asleep) {
+		/* hung up for a sleep: wv_session_wake() dials again */
+		s->parked = true;
+		wv_info(&s->log, "NET", _("will dial %s again when the computer wakes up"),
+			s->gateway_str);
+		set_state(s, WV_STATE_CONNECTING);
 		return;
 	}
 	if (s->automatic && !s->attempt_connected && !s->redial_attempt &&
@@ -1010,6 +1023,10 @@ static void on_resolved(void *arg, int gai_err, struct in_addr addr)
 	if (!s->netmon)
 		wv_dbg(&s->log, "NET", "no network monitor (%s); LCP echo and DPD still watch the "
 		       "gateway", strerror(errno));
+	if (s->asleep) {
+		s->parked = true;        /* wv_session_wake() dials */
+		return;
+	}
 	if (start_attempt(s) < 0)
 		attempt_over(s);
 }
@@ -1059,6 +1076,48 @@ void wv_session_stop(struct wv_session *s)
 		return;
 	}
 	close_attempt(s, "user request");
+}
+
+void wv_session_sleep(struct wv_session *s)
+{
+	char msg[160];
+
+	if (s->finished || s->stopping || s->asleep)
+		return;
+	snprintf(msg, sizeof(msg), _("the computer is going to sleep; hung up the session with %s"),
+		 s->gateway_str[0] ? s->gateway_str : wv_settings_str(s->st, NM_WINVPN_KEY_GATEWAY));
+	wv_info(&s->log, "NET", "%s", msg);
+	s->asleep = true;
+	wv_timer_cancel(s->loop, &s->sleep_timer);
+	if (s->resolve)
+		return;                  /* nothing to hang up yet (see on_resolved) */
+	note_failure(s, WV_FAIL_UNREACHABLE, msg);
+	if (wv_timer_armed(&s->attempt_timer)) {
+		/* between attempts: the next one waits for the wake */
+		wv_timer_cancel(s->loop, &s->attempt_timer);
+		attempt_over(s);
+		return;
+	}
+	/* Quickly: logind waits for us only a few seconds (InhibitDelayMaxSec). */
+	close_attempt(s, "suspend");
+	wv_timer_arm(s->loop, &s->stop_timer, SLEEP_STOP_MS);
+}
+
+void wv_session_wake(struct wv_session *s)
+{
+	if (!s->asleep || s->finished || s->stopping)
+		return;
+	s->asleep = false;
+	if (!s->parked)
+		return;                  /* still saying goodbye: attempt_over() goes on as usual */
+	s->parked = false;
+	s->redial_attempt = 1;
+	wv_info(&s->log, "NET", _("the computer woke up; dialling %s again"), s->gateway_str);
+	if (s->cb.redialing)
+		s->cb.redialing(s->cb_arg, s->redial_attempt,
+				wv_settings_uint(s->st, NM_WINVPN_KEY_REDIAL_ATTEMPTS),
+				s->why_msg ? s->why_msg : wv_fail_name(s->why));
+	wv_timer_arm(s->loop, &s->attempt_timer, 0);
 }
 
 int wv_session_fd(const struct wv_session *s)

@@ -30,6 +30,7 @@ TESTS += \
 	tests/integration/pptp-secrets.sh \
 	tests/integration/pptp-dead-peer.sh \
 	tests/integration/session-keep.sh \
+	tests/integration/suspend.sh \
 	tests/integration/concurrent.sh \
 	tests/integration/lossy-link.sh \
 	tests/integration/dhcp-inform.sh \

@@ -9,7 +9,7 @@ build_pkgs=(build-essential autoconf automake autopoint gettext pkg-config libss
 test_pkgs=(clang libclang-rt-14-dev llvm iputils-ping tcpdump nftables procps psmisc
 	python3 socat network-manager dbus-daemon dbus-bin libglib2.0-bin
 	gnome-keyring libsecret-tools dbus-session-bus-common xvfb xdotool imagemagick x11-utils
-	network-manager-gnome python3-pyatspi at-spi2-core
+	network-manager-gnome python3-pyatspi at-spi2-core python3-gi gir1.2-glib-2.0
 	softether-vpnserver softether-vpncmd util-linux
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins)
 

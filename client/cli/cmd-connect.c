@@ -24,6 +24,8 @@ struct connect_ctx {
 	struct wv_ip6_config ip6;   /* the latest IPv6 report; "connect" gets it */
 	bool have_ip6;
 	bool redialling;            /* between redial_start and the next report */
+	struct wv_session *session;
+	bool sleep_pending;         /* hanging up for logind, its delay lock held */
 	char gateway[INET_ADDRSTRLEN];
 	char tundev[16];
 	char source[32];            /* ip4.source, copied */
@@ -360,9 +362,24 @@ static int gather_secrets(struct wv_settings *st, const struct secret_fds *fds)
 	return 0;
 }
 
+/* logind: the computer is about to sleep (hang up; the delay lock goes back
+ * once the goodbyes are done, see run()) or has woken up. */
+static void on_sleep(void *arg, bool sleeping)
+{
+	struct connect_ctx *ctx = arg;
+
+	ctx->sleep_pending = sleeping;
+	if (sleeping)
+		wv_session_sleep(ctx->session);
+	else
+		wv_session_wake(ctx->session);
+}
+
 /* Runs the session under our own poll loop, as any host program may. */
 static int run(struct wv_session *s, struct connect_ctx *ctx)
 {
+	enum { MAX_SLEEP_FDS = 8 };
+	struct cli_sleep *sl;
 	sigset_t mask;
 	int sfd, stops = 0;
 
@@ -378,15 +395,21 @@ static int run(struct wv_session *s, struct connect_ctx *ctx)
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		return -errno;
+	ctx->session = s;
+	sl = cli_sleep_new(on_sleep, ctx);
 	if (wv_session_start(s) < 0 && ctx->finished)
 		goto out;
 	while (!ctx->finished) {
-		struct pollfd pfd[2] = {
+		struct pollfd pfd[2 + MAX_SLEEP_FDS] = {
 			{ .fd = wv_session_fd(s), .events = POLLIN },
 			{ .fd = sfd, .events = POLLIN },
 		};
-		if (poll(pfd, 2, wv_session_timeout_ms(s)) < 0 && errno != EINTR)
+		int timeout = wv_session_timeout_ms(s);
+		int n = 2 + cli_sleep_prepare(sl, pfd + 2, MAX_SLEEP_FDS, &timeout);
+
+		if (poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR)
 			break;
+		cli_sleep_dispatch(sl, pfd + 2);
 		if (pfd[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
@@ -403,8 +426,13 @@ static int run(struct wv_session *s, struct connect_ctx *ctx)
 			}
 		}
 		wv_session_dispatch(s);
+		if (ctx->sleep_pending && wv_session_state(s) != WV_STATE_DISCONNECTING) {
+			cli_sleep_release(sl);
+			ctx->sleep_pending = false;
+		}
 	}
 out:
+	cli_sleep_free(sl);
 	close(sfd);
 	return 0;
 }

@@ -7,3 +7,10 @@ client_winvpn_SOURCES = \
 	%reldir%/keys.c \
 	%reldir%/script.c \
 	%reldir%/secret.c
+
+# Hanging up before the computer sleeps: systemd-logind over GIO's D-Bus.
+if WITH_LOGIND
+client_winvpn_SOURCES += %reldir%/sleep.c
+client_winvpn_CPPFLAGS = $(AM_CPPFLAGS) -DHAVE_LOGIND $(CLI_GIO_CFLAGS)
+client_winvpn_LDADD = $(LDADD) $(CLI_GIO_LIBS)
+endif

@@ -157,6 +157,24 @@ it_assert_clean() {
 	it_ok "nothing left behind (tun, routes, DNS, process)"
 }
 
+# it_wait_redialled RE WHAT: after the stderr line matching RE the client must
+# dial again and be up within 30 s.
+it_wait_redialled() {
+	local i
+	for i in $(seq 1 300); do
+		sed -n "/$1/,\$p" "$IT_ERR" | grep -qE 'is up again|is up with address' && break
+		kill -0 "$IT_PID" 2>/dev/null || it_fail "winvpn exited instead of redialling after $2"
+		sleep 0.1
+	done
+	sed -n "/$1/,\$p" "$IT_ERR" | grep -qE 'is up again|is up with address' ||
+		it_fail "no new connection within 30 s of $2"
+}
+it_same_tun_carries() {   # it_same_tun_carries DEV WHAT
+	[ "$(it_tundev)" = "$1" ] || it_fail "the tun device changed across the redial: $1 -> $(it_tundev)"
+	it_ping "$LAB_PPP_SERVER_IP"
+	it_ok "same tun device $1, traffic passes again after $2"
+}
+
 it_grep_err() {   # it_grep_err ERE: the client's stderr must match
 	grep -qE "$1" "$IT_ERR" || it_fail "stderr does not match /$1/"
 }

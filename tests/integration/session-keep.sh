@@ -7,32 +7,10 @@
 #    seconds ends the session cleanly (exit 0) and says why; traffic keeps it;
 #  - the network under the tunnel goes away: noticed at once, not after LCP
 #    echo's half minute;
-#  - the computer sleeps: on resume the client hangs up (goodbyes to the
-#    gateway) and redials when asked to, or ends and cleans up (suspend is
-#    simulated: tests/integration/suspend-shim.c moves CLOCK_BOOTTIME);
 #  - Automatic: L2TP/IPsec first, and PPTP when the gateway has no IKE.
 . "$(dirname "$0")/lib.sh"
 
 it_start_lab PPTPD_AUTH=mschapv2 PPTPD_MPPE=require128
-
-# wait_redialled RE WHAT: after the stderr line matching RE the client must
-# dial again and be up within 30 s, on the same tun device, carrying traffic.
-wait_redialled() {
-	local i
-	for i in $(seq 1 300); do
-		sed -n "/$1/,\$p" "$IT_ERR" | grep -qE 'is up again|is up with address' && break
-		kill -0 "$IT_PID" 2>/dev/null || it_fail "winvpn exited instead of redialling after $2"
-		sleep 0.1
-	done
-	it_grep_err 'redialling in 1 s \(attempt 1 of 3\)'
-	sed -n "/$1/,\$p" "$IT_ERR" | grep -qE 'is up again|is up with address' ||
-		it_fail "no new connection within 30 s of $2"
-}
-same_tun_carries() {   # same_tun_carries DEV WHAT
-	[ "$(it_tundev)" = "$1" ] || it_fail "the tun device changed across the redial: $1 -> $(it_tundev)"
-	it_ping "$LAB_PPP_SERVER_IP"
-	it_ok "same tun device $1, traffic passes again after $2"
-}
 
 # ---- redial ----
 # The vpnc-script hears what openconnect tells it: "attempt-reconnect" before
@@ -48,10 +26,10 @@ gw_route() { ip -n "$IT_NS" -4 route show "$LAB_PPTPD_SERVER/32" | grep -v "dev 
 [ -n "$(gw_route)" ] || it_fail "the vpnc-script set no host route to the gateway: $(ip -n "$IT_NS" route | tr '\n' ';')"
 lab_server_kill_pppd KILL >/dev/null || it_fail "no server pppd to kill"
 ip -n "$IT_NS" route del "$LAB_PPTPD_SERVER/32"
-wait_redialled redialling "the link failure"
+it_wait_redialled redialling "the link failure"
 it_grep_err 'failed .*redialling in 1 s \(attempt 1 of 3\)'
 it_ok "the link failed, the client said so and dialled again"
-same_tun_carries "$dev1" "the redial"
+it_same_tun_carries "$dev1" "the redial"
 [ "$(it_script_reasons)" = "pre-init connect attempt-reconnect reconnect " ] ||
 	it_fail "the vpnc-script ran with '$(it_script_reasons)', expected 'pre-init connect attempt-reconnect reconnect '"
 [ -n "$(gw_route)" ] || it_fail "no host route to the gateway after the redial: $(ip -n "$IT_NS" route | tr '\n' ';')"
@@ -92,45 +70,6 @@ it_assert_clean
 it_ok "the network under the tunnel went away: exit 4, named, cleaned up"
 lab_wait_until 10 ip netns exec "$IT_NS" ping -c 1 -W 1 "$LAB_PPTPD_SERVER" >/dev/null ||
 	it_fail "the lab link did not come back"
-
-# ---- the computer sleeps ----
-${CC:-cc} -shared -fPIC -o "$IT_TMP/suspend-shim.so" "$(dirname "$0")/suspend-shim.c" -ldl ||
-	it_fail "cannot build the suspend shim"
-echo 0 >"$IT_TMP/suspended"
-# ASan wants its runtime first in the library list; the shim only wraps clock_gettime.
-suspended_connect() {
-	LD_PRELOAD="$IT_TMP/suspend-shim.so" WINVPN_TEST_SUSPEND_FILE="$IT_TMP/suspended" \
-		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" it_connect "$@"
-}
-suspended_connect -o redial=yes -o redial-interval=1 -o redial-attempts=3
-it_wait_up 20
-dev1=$(it_tundev)
-it_ping "$LAB_PPP_SERVER_IP"
-sleep 6
-! grep -q 'asleep' "$IT_ERR" || it_fail "a suspend seen where there was none"
-mark=$(lab_server_log_mark)
-echo 90 >"$IT_TMP/suspended"
-t0=$(lab_now)
-wait_redialled asleep "the resume"
-it_grep_err 'the computer was asleep for 90 s; the gateway .* has most likely dropped the session'
-it_log "resume noticed, hung up and dialled again in $(lab_elapsed "$t0") s"
-lab_server_log_wait "$mark" 'LCP terminated by peer|Received CALL CLR request' 5 >/dev/null ||
-	it_fail "the gateway saw no goodbye: $(lab_server_log_since "$mark" | tail -5)"
-it_ok "resume from suspend: the client said so, said goodbye to the gateway and dialled again"
-same_tun_carries "$dev1" "the resume"
-it_disconnect
-[ "$IT_RC" = 0 ] || it_fail "exit status $IT_RC after Ctrl-C, expected 0"
-it_assert_clean
-# Without redial the session ends: exit 4, the reason named, nothing left.
-echo 0 >"$IT_TMP/suspended"
-suspended_connect
-it_wait_up 20
-echo 600 >"$IT_TMP/suspended"
-it_wait_exit 15
-[ "$IT_RC" = 4 ] || it_fail "resume without redial: exit status $IT_RC, expected 4"
-it_grep_err 'the computer was asleep for 600 s'
-it_assert_clean
-it_ok "resume without redial: exit 4, named, cleaned up"
 
 # ---- idle disconnect ----
 it_connect -o idle-timeout=3
