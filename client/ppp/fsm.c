@@ -480,6 +480,15 @@ static void fsm_rca(struct fsm *f, uint8_t id, const uint8_t *buf, size_t len)
 	}
 }
 
+void fsm_peer_opened(struct fsm *f)
+{
+	if (f->state != FSM_ACKSENT || f->seen_ack)
+		return;
+	wv_dbg(f->log, f->name, "the peer sends data, so it acked our Configure-Request id=0x%x: "
+	       "the Ack was lost, taking it as received", f->reqid);
+	fsm_rca(f, f->reqid, f->req, f->req_len);
+}
+
 /* RFC 1661 §5.4: a Configure-Reject holds options of our request, unchanged.
  * Anything else is a broken (or forged) reply and is ignored. */
 static bool fsm_rej_valid(const struct fsm *f, const uint8_t *buf, size_t len)

@@ -165,6 +165,16 @@ void fsm_protreject(struct fsm *f);
  * for freeing. */
 void fsm_reset(struct fsm *f);
 
+/* The peer sends the data this automaton negotiates for (IP for IPCP,
+ * MPPE for CCP): it is Opened, so it acked our last request.  In Ack-Sent
+ * that Ack was lost, and it is taken as received.  Waiting for our
+ * retransmission instead would be worse than the loss: the peer, already
+ * open, takes a repeated Configure-Request as a renegotiation (RFC 1661
+ * §4.1, RCR in Opened: This-Layer-Down), which stalls the traffic for a
+ * restart period, and pppd with MPPE required hangs up over it ("MPPE
+ * disabled").  Nothing in any other state. */
+void fsm_peer_opened(struct fsm *f);
+
 /* A packet of this protocol (after the PPP protocol field). */
 void fsm_input(struct fsm *f, const uint8_t *buf, size_t len);
 /* Sends code/id with data (for extension codes).  0 or -errno. */

@@ -737,10 +737,26 @@ static bool ppp_ip_allowed(const struct ppp *ppp, uint16_t proto)
 	return proto == PPP_IP || (proto == PPP_IPV6 && ipv6cp_opened(ppp));
 }
 
+/* Datagrams of a protocol whose control protocol we have not seen open:
+ * the gateway is open, and only its Configure-Ack was lost. */
+static void ppp_data_before_open(struct ppp *ppp, uint16_t proto)
+{
+	if (ppp->phase != PPP_PHASE_NETWORK && ppp->phase != PPP_PHASE_RUNNING)
+		return;
+	if (proto == PPP_IP)
+		fsm_peer_opened(&ppp->ipcp.fsm);
+	else if (proto == PPP_IPV6 && ppp->ipv6cp_started)
+		fsm_peer_opened(&ppp->ipv6cp.fsm);
+	else if (proto == PPP_COMP && ppp->ccp_active)
+		fsm_peer_opened(&ppp->ccp.fsm);
+}
+
 static void ppp_input_ip(struct ppp *ppp, uint16_t proto, struct pkt *p)
 {
 	/* RFC 3078 §4: once MPPE is agreed, unencrypted datagrams are not
 	 * accepted (an attacker could inject them). */
+	if (!ppp->mppe_expected && !ppp_ip_allowed(ppp, proto))
+		ppp_data_before_open(ppp, proto);
 	if (!ppp_ip_allowed(ppp, proto) || ppp->mppe_expected) {
 		pkt_free(p);
 		return;
@@ -770,6 +786,8 @@ static void ppp_input_comp(struct ppp *ppp, struct pkt *p)
 	uint16_t proto;
 
 	if (!ppp->mppe_up)
+		ppp_data_before_open(ppp, PPP_COMP);
+	if (!ppp->mppe_up)
 		goto drop;
 	switch (mppe_decrypt(&ppp->mppe_rx, p)) {
 	case MPPE_RX_OK:
@@ -783,6 +801,8 @@ static void ppp_input_comp(struct ppp *ppp, struct pkt *p)
 	/* the encrypted protocol field, possibly compressed (RFC 1661 §6.5) */
 	if (!ppp_pull_proto(p, &proto))
 		goto drop;
+	if (!ppp_ip_allowed(ppp, proto))
+		ppp_data_before_open(ppp, proto);
 	if (!ppp_ip_allowed(ppp, proto))
 		goto drop;
 	ppp->ev.deliver(ppp->arg, proto, p);

@@ -522,6 +522,72 @@ static void test_pptp_mschapv2_mppe(void)
 	finish();
 }
 
+/* A lossy link loses the gateway's Configure-Acks after it has acked ours
+ * (CCP, then IPCP, in Ack-Sent).  The gateway is open and sends data; that
+ * stands for the lost Ack, so we open too, and never repeat the request
+ * (pppd, already open, would take it as a renegotiation: for CCP with MPPE
+ * required it hangs up, "MPPE disabled"). */
+static void test_lost_acks(void)
+{
+	struct ppp_config c;
+	const struct frame *f;
+	struct mppe_dir ptx;
+	struct pkt *p;
+	uint8_t ip[28];
+
+	if (!have_mschap)
+		return;
+	cfg_default(&c);
+	c.require_mppe_128 = true;
+	start(&c);
+	take_lcp_req();
+	peer_ack(&lcp_req);
+	peer_cp(PPP_LCP, LCP_CONFREQ, 1, "03 05 c2 23 81 05 06 12 34 56 78 07 02 08 02");
+	take(PPP_LCP, CONFACK);
+	mschapv2_ok();
+	memset(&ptx, 0, sizeof(ptx));
+	CHECK(mppe_dir_init(&ptx, v2keys.recv_key, 128, true) == 0);
+	memset(ip, 0, sizeof(ip));
+	ip[0] = 0x45;
+	store_be16(ip + 2, sizeof(ip));
+
+	/* CCP: we ack the gateway's request, its Ack to ours is lost */
+	f = take(PPP_CCP, LCP_CONFREQ);
+	peer_cp(PPP_CCP, LCP_CONFREQ, 1, "12 06 01 00 00 40");
+	take(PPP_CCP, CONFACK);
+	/* IPCP: Nak with our address, then our new request's Ack is lost too */
+	f = take(PPP_IPCP, LCP_CONFREQ);
+	peer_cp(PPP_IPCP, LCP_CONFREQ, 1, "03 06 c0 a8 64 01");
+	take(PPP_IPCP, CONFACK);
+	peer_cp(PPP_IPCP, CONFREJ, f->id, "81 06 00 00 00 00 82 06 00 00 00 00 "
+		"83 06 00 00 00 00 84 06 00 00 00 00");
+	f = take(PPP_IPCP, LCP_CONFREQ);
+	peer_cp(PPP_IPCP, CONFNAK, f->id, "03 06 c0 a8 64 0a");
+	f = take(PPP_IPCP, LCP_CONFREQ);
+	CHECK(same(f, "03 06 c0 a8 64 0a"));
+	CHECK(ev.ip4 == 0);
+
+	/* the gateway, open on both, sends an encrypted datagram */
+	nq = 0;
+	p = pkt_alloc();
+	memcpy(pkt_put(p, 2), "\x00\x21", 2);
+	memcpy(pkt_put(p, sizeof(ip)), ip, sizeof(ip));
+	CHECK(mppe_encrypt(&ptx, p) == 0);
+	memcpy(pkt_push(p, 4), "\xff\x03\x00\xfd", 4);
+	ppp_input(C, p);
+	CHECK(ev.ip4 == 1);
+	CHECK(ev.ip.local.s_addr == htonl(0xc0a8640a));
+	CHECK_STR(ev.enc, "MPPE-128 stateless");
+	CHECK(ev.delivered == 1 && ev.last_ip_len == sizeof(ip));
+	/* and no Configure-Request is sent again */
+	advance(10000);
+	CHECK(count(PPP_CCP, LCP_CONFREQ) == 0);
+	CHECK(count(PPP_IPCP, LCP_CONFREQ) == 0);
+	CHECK(ev.dead == 0);
+	mppe_dir_clear(&ptx);
+	finish();
+}
+
 static void expect_dead(enum wv_fail why, const char *sentence)
 {
 	const struct frame *f = take(PPP_LCP, TERMREQ);
@@ -1402,6 +1468,7 @@ int main(void)
 	}
 
 	test_pptp_mschapv2_mppe();
+	test_lost_acks();
 	test_auth_matrix();
 	test_auth_walk();
 	test_auth_eap_softether();
