@@ -218,7 +218,11 @@ lab_server_sessions() { lab_guest_exec -t 10 "sh /mnt/cfg/bin/ctl.sh sessions"; 
 # Signal every server-side pppd (default KILL: vanishes without LCP
 # Terminate; TERM: orderly LCP Terminate-Request).  Prints the PIDs; fails
 # when no session exists.
-lab_server_kill_pppd() { lab_guest_exec -t 10 "sh /mnt/cfg/bin/ctl.sh kill-pppd ${1:-KILL}"; }
+# Tried for up to 20 s: the session's pppd may not be listed yet, and a busy
+# machine may let one guest exec time out.
+lab_server_kill_pppd() {
+    lab_wait_until 20 lab_guest_exec -t 10 "sh /mnt/cfg/bin/ctl.sh kill-pppd ${1:-KILL}"
+}
 # Make the server go silent (SIGSTOP pptpctrl and pppd; TCP stays up, GRE
 # and control messages get no answer) and bring it back.
 lab_server_freeze() { lab_guest_exec -t 10 "sh /mnt/cfg/bin/ctl.sh freeze"; }
