@@ -33,40 +33,19 @@ struct cli_script_env {
 };
 int cli_run_script(const char *script, const char *reason, const struct cli_script_env *env);
 
-/* The computer going to sleep and waking up, from systemd-logind (sleep.c,
- * built with GIO).  cli_sleep_new() takes a "delay" inhibitor lock, which
- * cli_sleep_release() gives back once the session has hung up; NULL where
- * there is no system bus (the engine's resume check still notices a sleep).
- * The poll loop gets the descriptors to watch and may have its timeout
- * lowered, and hands the results back. */
+/* The computer going to sleep and waking up, from systemd-logind (sleep.c).
+ * cli_sleep_new() takes a "delay" inhibitor lock, which cli_sleep_release()
+ * gives back once the session has hung up; NULL where there is no system
+ * bus (the engine's resume check still notices a sleep).  The poll loop
+ * gets the descriptors to watch and hands the results back. */
 struct pollfd;
+struct cli_sleep;
 typedef void (*cli_sleep_fn)(void *arg, bool sleeping);
-#ifdef HAVE_LOGIND
 struct cli_sleep *cli_sleep_new(cli_sleep_fn fn, void *arg);
 void cli_sleep_release(struct cli_sleep *sl);
 void cli_sleep_free(struct cli_sleep *sl);
 int cli_sleep_prepare(struct cli_sleep *sl, struct pollfd *fds, int max, int *timeout_ms);
 void cli_sleep_dispatch(struct cli_sleep *sl, const struct pollfd *fds);
-#else
-struct cli_sleep;
-static inline struct cli_sleep *cli_sleep_new(cli_sleep_fn fn, void *arg)
-{
-	(void)fn, (void)arg;
-	return NULL;
-}
-static inline void cli_sleep_release(struct cli_sleep *sl) { (void)sl; }
-static inline void cli_sleep_free(struct cli_sleep *sl) { (void)sl; }
-static inline int cli_sleep_prepare(struct cli_sleep *sl, struct pollfd *fds, int max,
-				    int *timeout_ms)
-{
-	(void)sl, (void)fds, (void)max, (void)timeout_ms;
-	return 0;
-}
-static inline void cli_sleep_dispatch(struct cli_sleep *sl, const struct pollfd *fds)
-{
-	(void)sl, (void)fds;
-}
-#endif
 
 extern int cli_verbosity;
 void cli_log(void *arg, enum wv_log_level lvl, const char *subsys, const char *msg);

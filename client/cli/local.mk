@@ -4,13 +4,16 @@ client_winvpn_SOURCES = \
 	%reldir%/cli.h \
 	%reldir%/main.c \
 	%reldir%/cmd-connect.c \
+	%reldir%/dbus.c \
+	%reldir%/dbus.h \
 	%reldir%/keys.c \
 	%reldir%/script.c \
-	%reldir%/secret.c
+	%reldir%/secret.c \
+	%reldir%/sleep.c
 
-# Hanging up before the computer sleeps: systemd-logind over GIO's D-Bus.
-if WITH_LOGIND
-client_winvpn_SOURCES += %reldir%/sleep.c
-client_winvpn_CPPFLAGS = $(AM_CPPFLAGS) -DHAVE_LOGIND $(CLI_GIO_CFLAGS)
-client_winvpn_LDADD = $(LDADD) $(CLI_GIO_LIBS)
-endif
+check_PROGRAMS += tests/unit/test-dbus tests/fuzz/fuzz-dbus
+TESTS += tests/unit/test-dbus
+tests_unit_test_dbus_SOURCES = tests/unit/test-dbus.c %reldir%/dbus.c %reldir%/dbus.h
+FUZZ_TARGETS += tests/fuzz/fuzz-dbus
+tests_fuzz_fuzz_dbus_SOURCES = tests/fuzz/fuzz-dbus.c %reldir%/dbus.c $(FUZZ_DRIVER)
+tests_fuzz_fuzz_dbus_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK)
