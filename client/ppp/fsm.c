@@ -236,6 +236,7 @@ void fsm_lowerup(struct fsm *f)
 /* Down */
 void fsm_lowerdown(struct fsm *f)
 {
+	f->acked_valid = false;
 	switch (f->state) {
 	case FSM_CLOSED:
 	case FSM_CLOSING:
@@ -319,6 +320,7 @@ void fsm_reset(struct fsm *f)
 	wv_timer_cancel(f->loop, &f->timer);
 	f->state = FSM_INITIAL;
 	f->req_len = 0;
+	f->acked_valid = false;
 }
 
 /* TO+ and TO- */
@@ -372,6 +374,18 @@ static void fsm_rcr(struct fsm *f, uint8_t id, const uint8_t *buf, size_t len)
 	case FSM_STOPPING:
 		return;
 	case FSM_OPENED:
+		/* Our Ack was lost and the peer repeats its request: ack it again.
+		 * Starting over instead (RFC 1661's RCR in Opened) would send the
+		 * peer, which opens on that Ack, a request of ours in its Opened
+		 * state: pppd then starts over too, and with MPPE required it
+		 * hangs up ("MPPE disabled"). */
+		if (f->acked_valid && id == f->acked_id && len == f->acked_len &&
+		    memcmp(buf, f->acked, len) == 0) {
+			wv_dbg(f->log, f->name, "Configure-Request id=0x%x again: our Ack was lost, "
+			       "acking it again", id);
+			fsm_send(f, CP_CONFACK, id, buf, len);
+			return;
+		}
 		/* The peer renegotiates: go down, then start over. */
 		fsm_tld(f);
 		fsm_scr(f, false);
@@ -400,6 +414,12 @@ static void fsm_rcr(struct fsm *f, uint8_t id, const uint8_t *buf, size_t len)
 	if (code == CP_CONFACK) {
 		fsm_send(f, CP_CONFACK, id, buf, len);
 		f->nak_sent = 0;
+		f->acked_valid = len <= sizeof(f->acked);
+		if (f->acked_valid) {
+			memcpy(f->acked, buf, len);
+			f->acked_len = len;
+			f->acked_id = id;
+		}
 		ev = "RCR+";
 	} else {
 		fsm_send(f, (uint8_t)code, id, rep.buf, rep.len);

@@ -145,6 +145,13 @@ struct fsm {
 	 * the options must be identical) */
 	uint8_t req[FSM_PKT_MAX - FSM_HDRLEN];
 	size_t req_len;
+	/* The peer's request we acked last: the same again, with the same
+	 * identifier, means our Ack was lost (RFC 1661 §5.1: the identifier
+	 * changes once a reply has come), not a renegotiation. */
+	uint8_t acked[FSM_PKT_MAX - FSM_HDRLEN];
+	size_t acked_len;
+	uint8_t acked_id;
+	bool acked_valid;
 	char term_reason[64];       /* data of our Terminate-Request */
 };
 

@@ -521,6 +521,20 @@ static void test_opened_events(void)
 	CHECK(dum.down == 1);
 	CHECK(F.state == FSM_ACKSENT);
 	CHECK(n_sent == 2 && sent[0].code == CP_CONFREQ && sent[1].code == CP_CONFACK);
+	/* ... but the request we acked, again with its identifier, only means
+	 * that our Ack was lost: ack it again and stay open */
+	to_opened();
+	n_sent = 0;
+	rx(CP_CONFREQ, 0x40, "01 06 11 22 33 44");
+	CHECK(dum.down == 0);
+	CHECK(F.state == FSM_OPENED);
+	CHECK(n_sent == 1 && sent[0].code == CP_CONFACK && sent[0].id == 0x40);
+	/* the same identifier with other options is a new request after all */
+	n_sent = 0;
+	rx(CP_CONFREQ, 0x40, "01 06 11 22 33 45");
+	CHECK(dum.down == 1);
+	CHECK(F.state != FSM_OPENED);
+	CHECK(n_sent == 2 && sent[0].code == CP_CONFREQ);
 	/* RCA in Opened: tld, scr / Req-Sent */
 	to_opened();
 	{

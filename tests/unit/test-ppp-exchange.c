@@ -526,7 +526,8 @@ static void test_pptp_mschapv2_mppe(void)
  * (CCP, then IPCP, in Ack-Sent).  The gateway is open and sends data; that
  * stands for the lost Ack, so we open too, and never repeat the request
  * (pppd, already open, would take it as a renegotiation: for CCP with MPPE
- * required it hangs up, "MPPE disabled"). */
+ * required it hangs up, "MPPE disabled").  Then our Acks are lost and the
+ * gateway repeats its requests: acked again, nothing renegotiated. */
 static void test_lost_acks(void)
 {
 	struct ppp_config c;
@@ -584,6 +585,15 @@ static void test_lost_acks(void)
 	CHECK(count(PPP_CCP, LCP_CONFREQ) == 0);
 	CHECK(count(PPP_IPCP, LCP_CONFREQ) == 0);
 	CHECK(ev.dead == 0);
+	/* The other way round: our Acks to the gateway's requests are lost, it
+	 * repeats them.  They are acked again, and nothing starts over. */
+	nq = 0;
+	peer_cp(PPP_CCP, LCP_CONFREQ, 1, "12 06 01 00 00 40");
+	peer_cp(PPP_IPCP, LCP_CONFREQ, 1, "03 06 c0 a8 64 01");
+	CHECK(take(PPP_CCP, CONFACK)->id == 1);
+	CHECK(take(PPP_IPCP, CONFACK)->id == 1);
+	CHECK(count(PPP_CCP, LCP_CONFREQ) == 0 && count(PPP_IPCP, LCP_CONFREQ) == 0);
+	CHECK(ev.ip4 == 1 && ev.dead == 0);
 	mppe_dir_clear(&ptx);
 	finish();
 }
