@@ -1096,12 +1096,12 @@ static int ike_udp_open(struct ipsec *s, uint16_t want, uint16_t rport, uint16_t
 	if (fd < 0)
 		return -errno;
 	if (bind(fd, (struct sockaddr *)&la, sizeof(la)) < 0) {
-		/* A system IPsec daemon may hold the port; NAT-D then tells the
-		 * gateway, which is all RFC 3947 needs. */
+		/* Another connection or a system IPsec daemon may hold the port;
+		 * NAT-D then tells the gateway, which is all RFC 3947 needs. */
 		if (errno != EADDRINUSE && errno != EACCES)
 			goto fail;
-		wv_info(s->log, "IKE", "UDP port %u is in use (by a system IPsec daemon?); using "
-			"another port", want);
+		wv_info(s->log, "IKE", "UDP port %u is in use (another L2TP/IPsec connection, or a "
+			"system IPsec daemon); using another port", want);
 		la.sin_port = 0;
 		if (bind(fd, (struct sockaddr *)&la, sizeof(la)) < 0)
 			goto fail;

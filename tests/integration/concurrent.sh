@@ -2,7 +2,9 @@
 # Several connections at once from one machine, as a user with two VPNs (or
 # two accounts on one gateway) has them: two PPTP sessions to pptpd (GRE is
 # told apart by call id), then a PPTP session to pptpd beside an L2TP/IPsec
-# session to xl2tpd + strongSwan.  Each session gets its own tun device and
+# session to xl2tpd + strongSwan, then L2TP/IPsec sessions to xl2tpd +
+# strongSwan and to SoftEther at once (the second one's IKE cannot have UDP
+# port 500).  Each session gets its own tun device and
 # address and carries its own pings; ending one leaves the other working.
 # The clients run with --no-script (two vpnc-scripts would fight over the
 # default route) and the test gives each tun its address and a host route to
@@ -96,5 +98,31 @@ cc_stop 1
 it_assert_clean
 it_ok "PPTP works on after the L2TP/IPsec session ends; both exit 0, nothing left"
 "$LAB_DIR/pptpd.sh" stop >/dev/null 2>&1 || true
+
+# ---- L2TP/IPsec to two gateways: xl2tpd + strongSwan, and SoftEther ----
+# The first session has UDP 500 and plain ESP; the second's IKE goes out from
+# another port, so both ends see "NAT" and its ESP travels in UDP 4500.
+export SOFTETHER_NETNS=$IT_NS
+SE_SERVER=${SOFTETHER_NET:-10.98.4}.2
+bash "$LAB_DIR/softether.sh" start >"$IT_TMP/se.out" 2>&1 ||
+	{ cat "$IT_TMP/se.out"; it_fail "SoftEther did not start"; }
+bash "$LAB_DIR/softether.sh" health >/dev/null ||
+	bash "$LAB_DIR/softether.sh" restart >"$IT_TMP/se.out" 2>&1 ||
+	{ cat "$IT_TMP/se.out"; it_fail "SoftEther did not restart"; }
+(umask 077; printf '%s\n' "${SOFTETHER_PSK:-testpsk}" >"$IT_TMP/sepsk")
+cc_start 1 "$LAB_USER" "$LAB_PASS" "$LAB_XL2TPD_SERVER" -p l2tp --psk-fd 3 3<"$IT_TMP/psk"
+cc_up 1 "$LAB_XL2TPD_PPP_SERVER_IP"
+cc_start 2 "$LAB_USER" "$LAB_PASS" "$SE_SERVER" -p l2tp --psk-fd 3 3<"$IT_TMP/sepsk"
+cc_up 2 192.168.30.1
+grep -q 'UDP port 500 is in use (another L2TP/IPsec connection' "$IT_TMP/err2" ||
+	it_fail "the second session did not move its IKE off UDP 500: $(grep IKE "$IT_TMP/err2")"
+cc_ping "$CC_DEV1" "$LAB_XL2TPD_PPP_SERVER_IP"
+cc_ping "$CC_DEV2" 192.168.30.1
+it_ok "L2TP/IPsec to xl2tpd ($CC_DEV1 $CC_ADDR1) and to SoftEther ($CC_DEV2 $CC_ADDR2) at once, both carry pings"
+cc_stop 1
+cc_ping "$CC_DEV2" 192.168.30.1
+cc_stop 2
+it_assert_clean
+it_ok "the SoftEther session works on after the other ends; both exit 0, nothing left"
 "$LAB_DIR/xl2tpd.sh" stop >/dev/null 2>&1 || true
 it_done
