@@ -332,6 +332,10 @@ void cli_sleep_dispatch(struct cli_sleep *sl, const struct pollfd *fds)
 			while (n--)
 				if (mine[n] >= 0)
 					close(mine[n]);
+		} else {
+			/* which descriptors were its own is unknown now: drop them all */
+			close_fds(sl->fds, sl->n_fds);
+			sl->n_fds = 0;
 		}
 		memmove(sl->in, sl->in + len, sl->in_len - (size_t)len);
 		sl->in_len -= (size_t)len;
