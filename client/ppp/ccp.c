@@ -390,6 +390,11 @@ static const struct fsm_callbacks ccp_callbacks = {
 void ccp_init(struct ppp *ppp)
 {
 	fsm_init(&ppp->ccp.fsm, ppp, PPP_CCP, "CCP", &ccp_callbacks, ppp->loop, ppp->log);
+	/* pppd closes the link when its CCP, once open with MPPE, goes down
+	 * ("MPPE disabled"), and an open fsm goes down on any repeated
+	 * Configure-Request.  So pppd must never be open while we still repeat
+	 * ours: we answer its request only once ours is acked. */
+	fsm_defer_peer_requests(&ppp->ccp.fsm);
 	ppp->ccp.allowed = ccp_allowed(&ppp->cfg);
 }
 

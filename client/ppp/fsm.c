@@ -237,6 +237,7 @@ void fsm_lowerup(struct fsm *f)
 void fsm_lowerdown(struct fsm *f)
 {
 	f->acked_valid = false;
+	f->have_deferred = false;
 	switch (f->state) {
 	case FSM_CLOSED:
 	case FSM_CLOSING:
@@ -321,6 +322,7 @@ void fsm_reset(struct fsm *f)
 	f->state = FSM_INITIAL;
 	f->req_len = 0;
 	f->acked_valid = false;
+	f->have_deferred = false;
 }
 
 /* TO+ and TO- */
@@ -360,12 +362,26 @@ static void fsm_timeout(void *arg)
 /* ---- receive events -------------------------------------------------------- */
 
 /* RCR+ / RCR- */
+void fsm_defer_peer_requests(struct fsm *f)
+{
+	f->defer_requests = true;
+}
+
 static void fsm_rcr(struct fsm *f, uint8_t id, const uint8_t *buf, size_t len)
 {
 	static struct fsm_reply rep;    /* large; the engine is single-threaded */
 	const char *ev;
 	int code;
 
+	if (f->defer_requests && f->state == FSM_REQSENT && len <= sizeof(f->deferred)) {
+		wv_dbg(f->log, f->name, "holding the peer's Configure-Request id=0x%x until ours "
+		       "is acked", id);
+		memcpy(f->deferred, buf, len);
+		f->deferred_len = len;
+		f->deferred_id = id;
+		f->have_deferred = true;
+		return;
+	}
 	switch (f->state) {
 	case FSM_CLOSED:
 		fsm_sta(f, id);
@@ -479,6 +495,10 @@ static void fsm_rca(struct fsm *f, uint8_t id, const uint8_t *buf, size_t len)
 	case FSM_REQSENT:
 		fsm_irc_conf(f);
 		fsm_set_state(f, FSM_ACKRCVD, "RCA");
+		if (f->have_deferred) {
+			f->have_deferred = false;
+			fsm_rcr(f, f->deferred_id, f->deferred, f->deferred_len);
+		}
 		break;
 	case FSM_ACKRCVD:
 		/* crossed connection (RFC 1661 §4.1, "x") */

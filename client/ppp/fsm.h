@@ -152,6 +152,12 @@ struct fsm {
 	size_t acked_len;
 	uint8_t acked_id;
 	bool acked_valid;
+	/* fsm_defer_peer_requests(): the peer's request that came in Req-Sent,
+	 * answered once ours is acked */
+	bool defer_requests, have_deferred;
+	uint8_t deferred_id;
+	size_t deferred_len;
+	uint8_t deferred[FSM_PKT_MAX - FSM_HDRLEN];
 	char term_reason[64];       /* data of our Terminate-Request */
 };
 
@@ -181,6 +187,12 @@ void fsm_reset(struct fsm *f);
  * restart period, and pppd with MPPE required hangs up over it ("MPPE
  * disabled").  Nothing in any other state. */
 void fsm_peer_opened(struct fsm *f);
+
+/* From now on a Configure-Request of the peer that comes while ours is not
+ * yet acked (Req-Sent) is answered only when that Ack comes, so the peer can
+ * never open before we do, and a retransmission of ours can never reach it
+ * open (see fsm_peer_opened).  For CCP, where pppd hangs up over that. */
+void fsm_defer_peer_requests(struct fsm *f);
 
 /* A packet of this protocol (after the PPP protocol field). */
 void fsm_input(struct fsm *f, const uint8_t *buf, size_t len);

@@ -522,19 +522,21 @@ static void test_pptp_mschapv2_mppe(void)
 	finish();
 }
 
-/* A lossy link loses the gateway's Configure-Acks after it has acked ours
- * (CCP, then IPCP, in Ack-Sent).  The gateway is open and sends data; that
- * stands for the lost Ack, so we open too, and never repeat the request
- * (pppd, already open, would take it as a renegotiation: for CCP with MPPE
- * required it hangs up, "MPPE disabled").  Then our Acks are lost and the
- * gateway repeats its requests: acked again, nothing renegotiated. */
+/* A lossy link loses Configure-Acks.  pppd, once its CCP is open with MPPE,
+ * hangs up when a Configure-Request of ours reaches it ("MPPE disabled"), so:
+ *  - CCP: the gateway's request is answered only once ours is acked; its
+ *    Ack to ours is lost, ours goes again, and only then do both open;
+ *  - IPCP: the gateway's Ack to ours is lost, but it sends data: that
+ *    stands for the Ack, and our request is not repeated;
+ *  - then our Acks are lost and the gateway repeats its requests: acked
+ *    again, nothing renegotiated. */
 static void test_lost_acks(void)
 {
 	struct ppp_config c;
 	const struct frame *f;
 	struct mppe_dir ptx;
 	struct pkt *p;
-	uint8_t ip[28];
+	uint8_t ip[28], ccp_id;
 
 	if (!have_mschap)
 		return;
@@ -552,11 +554,11 @@ static void test_lost_acks(void)
 	ip[0] = 0x45;
 	store_be16(ip + 2, sizeof(ip));
 
-	/* CCP: we ack the gateway's request, its Ack to ours is lost */
-	f = take(PPP_CCP, LCP_CONFREQ);
+	/* CCP: the gateway's request waits for the Ack to ours, which is lost */
+	ccp_id = take(PPP_CCP, LCP_CONFREQ)->id;
 	peer_cp(PPP_CCP, LCP_CONFREQ, 1, "12 06 01 00 00 40");
-	take(PPP_CCP, CONFACK);
-	/* IPCP: Nak with our address, then our new request's Ack is lost too */
+	CHECK(count(PPP_CCP, CONFACK) == 0);
+	/* IPCP: Nak with our address, then our new request's Ack is lost */
 	f = take(PPP_IPCP, LCP_CONFREQ);
 	peer_cp(PPP_IPCP, LCP_CONFREQ, 1, "03 06 c0 a8 64 01");
 	take(PPP_IPCP, CONFACK);
@@ -566,9 +568,18 @@ static void test_lost_acks(void)
 	peer_cp(PPP_IPCP, CONFNAK, f->id, "03 06 c0 a8 64 0a");
 	f = take(PPP_IPCP, LCP_CONFREQ);
 	CHECK(same(f, "03 06 c0 a8 64 0a"));
+	/* our CCP request goes again; acked this time, and the gateway's is
+	 * answered at once */
+	nq = 0;
+	advance(3000);
+	f = take(PPP_CCP, LCP_CONFREQ);
+	CHECK(f->id == ccp_id && count(PPP_CCP, CONFACK) == 0);
+	peer_ack(f);
+	CHECK(take(PPP_CCP, CONFACK)->id == 1);
 	CHECK(ev.ip4 == 0);
 
-	/* the gateway, open on both, sends an encrypted datagram */
+	/* the gateway, open on both, sends an encrypted datagram before our
+	 * IPCP request would go again */
 	nq = 0;
 	p = pkt_alloc();
 	memcpy(pkt_put(p, 2), "\x00\x21", 2);
@@ -580,7 +591,6 @@ static void test_lost_acks(void)
 	CHECK(ev.ip.local.s_addr == htonl(0xc0a8640a));
 	CHECK_STR(ev.enc, "MPPE-128 stateless");
 	CHECK(ev.delivered == 1 && ev.last_ip_len == sizeof(ip));
-	/* and no Configure-Request is sent again */
 	advance(10000);
 	CHECK(count(PPP_CCP, LCP_CONFREQ) == 0);
 	CHECK(count(PPP_IPCP, LCP_CONFREQ) == 0);
@@ -1137,6 +1147,12 @@ static void test_ccp_peer_request(void)
 	f = take(PPP_CCP, LCP_CONFREQ);
 	CHECK(same(f, "12 06 01 00 00 60"));
 	id = f->id;
+	/* our request is Nak'ed down to 40 bits: we follow (and the gateway's
+	 * own requests are judged once ours is acked) */
+	peer_cp(PPP_CCP, CONFNAK, id, "12 06 01 00 00 20");
+	f = take(PPP_CCP, LCP_CONFREQ);
+	CHECK(same(f, "12 06 01 00 00 20"));
+	peer_ack(f);
 	/* MPPC (C) and both strengths offered, plus Deflate: reject Deflate first */
 	peer_cp(PPP_CCP, LCP_CONFREQ, 1, "12 06 01 00 00 61 1a 04 78 00");
 	f = take(PPP_CCP, CONFREJ);
@@ -1152,11 +1168,6 @@ static void test_ccp_peer_request(void)
 	/* 40-bit alone is allowed without require-mppe-128 */
 	peer_cp(PPP_CCP, LCP_CONFREQ, 4, "12 06 01 00 00 20");
 	take(PPP_CCP, CONFACK);
-	/* our request is Nak'ed down to 40 bits: we follow */
-	peer_cp(PPP_CCP, CONFNAK, id, "12 06 01 00 00 20");
-	f = take(PPP_CCP, LCP_CONFREQ);
-	CHECK(same(f, "12 06 01 00 00 20"));
-	peer_ack(f);
 	ipcp_up();
 	CHECK(ev.ip4 == 1);
 	CHECK_STR(ev.enc, "MPPE-40 stateless");
