@@ -370,18 +370,10 @@ void fsm_defer_peer_requests(struct fsm *f)
 static void fsm_rcr(struct fsm *f, uint8_t id, const uint8_t *buf, size_t len)
 {
 	static struct fsm_reply rep;    /* large; the engine is single-threaded */
+	bool may_defer = f->defer_requests && f->state == FSM_REQSENT && len <= sizeof(f->deferred);
 	const char *ev;
 	int code;
 
-	if (f->defer_requests && f->state == FSM_REQSENT && len <= sizeof(f->deferred)) {
-		wv_dbg(f->log, f->name, "holding the peer's Configure-Request id=0x%x until ours "
-		       "is acked", id);
-		memcpy(f->deferred, buf, len);
-		f->deferred_len = len;
-		f->deferred_id = id;
-		f->have_deferred = true;
-		return;
-	}
 	switch (f->state) {
 	case FSM_CLOSED:
 		fsm_sta(f, id);
@@ -425,6 +417,17 @@ static void fsm_rcr(struct fsm *f, uint8_t id, const uint8_t *buf, size_t len)
 	code = f->cb->reqci(f, buf, len, &rep);
 	if (code < 0 || rep.overflow) {
 		wv_dbg(f->log, f->name, "dropped a malformed Configure-Request");
+		return;
+	}
+	/* A Nak or Reject goes out at once (the peer cannot open on it); an
+	 * Ack waits for ours (fsm_defer_peer_requests). */
+	if (may_defer && code == CP_CONFACK) {
+		wv_dbg(f->log, f->name, "holding the Ack to the peer's Configure-Request id=0x%x "
+		       "until ours is acked", id);
+		memcpy(f->deferred, buf, len);
+		f->deferred_len = len;
+		f->deferred_id = id;
+		f->have_deferred = true;
 		return;
 	}
 	if (code == CP_CONFACK) {

@@ -152,8 +152,8 @@ struct fsm {
 	size_t acked_len;
 	uint8_t acked_id;
 	bool acked_valid;
-	/* fsm_defer_peer_requests(): the peer's request that came in Req-Sent,
-	 * answered once ours is acked */
+	/* fsm_defer_peer_requests(): the peer's acceptable request that came
+	 * in Req-Sent, acked once ours is */
 	bool defer_requests, have_deferred;
 	uint8_t deferred_id;
 	size_t deferred_len;
@@ -188,10 +188,11 @@ void fsm_reset(struct fsm *f);
  * disabled").  Nothing in any other state. */
 void fsm_peer_opened(struct fsm *f);
 
-/* From now on a Configure-Request of the peer that comes while ours is not
- * yet acked (Req-Sent) is answered only when that Ack comes, so the peer can
- * never open before we do, and a retransmission of ours can never reach it
- * open (see fsm_peer_opened).  For CCP, where pppd hangs up over that. */
+/* From now on the Ack to a Configure-Request of the peer that comes while
+ * ours is not yet acked (Req-Sent) goes out only when that Ack comes (a Nak
+ * or Reject goes at once), so the peer can never open before we do, and a
+ * retransmission of ours can never reach it open (see fsm_peer_opened).
+ * For CCP, where pppd hangs up over that. */
 void fsm_defer_peer_requests(struct fsm *f);
 
 /* A packet of this protocol (after the PPP protocol field). */
