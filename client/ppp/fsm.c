@@ -236,8 +236,8 @@ void fsm_lowerup(struct fsm *f)
 /* Down */
 void fsm_lowerdown(struct fsm *f)
 {
-	f->acked_valid = false;
-	f->have_deferred = false;
+	f->acked.valid = false;
+	f->deferred.valid = false;
 	switch (f->state) {
 	case FSM_CLOSED:
 	case FSM_CLOSING:
@@ -321,8 +321,8 @@ void fsm_reset(struct fsm *f)
 	wv_timer_cancel(f->loop, &f->timer);
 	f->state = FSM_INITIAL;
 	f->req_len = 0;
-	f->acked_valid = false;
-	f->have_deferred = false;
+	f->acked.valid = false;
+	f->deferred.valid = false;
 }
 
 /* TO+ and TO- */
@@ -361,16 +361,34 @@ static void fsm_timeout(void *arg)
 
 /* ---- receive events -------------------------------------------------------- */
 
-/* RCR+ / RCR- */
 void fsm_defer_peer_requests(struct fsm *f)
 {
 	f->defer_requests = true;
 }
 
+/* Keeps a copy of a peer's Configure-Request (the one we acked, or the one
+ * whose Ack waits); false if it does not fit. */
+static bool fsm_keep_req(struct fsm_peer_req *k, uint8_t id, const uint8_t *buf, size_t len)
+{
+	k->valid = len <= sizeof(k->buf);
+	if (k->valid) {
+		memcpy(k->buf, buf, len);
+		k->len = len;
+		k->id = id;
+	}
+	return k->valid;
+}
+
+static bool fsm_same_req(const struct fsm_peer_req *k, uint8_t id, const uint8_t *buf, size_t len)
+{
+	return k->valid && id == k->id && len == k->len && memcmp(buf, k->buf, len) == 0;
+}
+
+/* RCR+ / RCR- */
 static void fsm_rcr(struct fsm *f, uint8_t id, const uint8_t *buf, size_t len)
 {
 	static struct fsm_reply rep;    /* large; the engine is single-threaded */
-	bool may_defer = f->defer_requests && f->state == FSM_REQSENT && len <= sizeof(f->deferred);
+	bool may_defer = f->defer_requests && f->state == FSM_REQSENT;
 	const char *ev;
 	int code;
 
@@ -387,8 +405,7 @@ static void fsm_rcr(struct fsm *f, uint8_t id, const uint8_t *buf, size_t len)
 		 * peer, which opens on that Ack, a request of ours in its Opened
 		 * state: pppd then starts over too, and with MPPE required it
 		 * hangs up ("MPPE disabled"). */
-		if (f->acked_valid && id == f->acked_id && len == f->acked_len &&
-		    memcmp(buf, f->acked, len) == 0) {
+		if (fsm_same_req(&f->acked, id, buf, len)) {
 			wv_dbg(f->log, f->name, "Configure-Request id=0x%x again: our Ack was lost, "
 			       "acking it again", id);
 			fsm_send(f, CP_CONFACK, id, buf, len);
@@ -421,24 +438,15 @@ static void fsm_rcr(struct fsm *f, uint8_t id, const uint8_t *buf, size_t len)
 	}
 	/* A Nak or Reject goes out at once (the peer cannot open on it); an
 	 * Ack waits for ours (fsm_defer_peer_requests). */
-	if (may_defer && code == CP_CONFACK) {
+	if (may_defer && code == CP_CONFACK && fsm_keep_req(&f->deferred, id, buf, len)) {
 		wv_dbg(f->log, f->name, "holding the Ack to the peer's Configure-Request id=0x%x "
 		       "until ours is acked", id);
-		memcpy(f->deferred, buf, len);
-		f->deferred_len = len;
-		f->deferred_id = id;
-		f->have_deferred = true;
 		return;
 	}
 	if (code == CP_CONFACK) {
 		fsm_send(f, CP_CONFACK, id, buf, len);
 		f->nak_sent = 0;
-		f->acked_valid = len <= sizeof(f->acked);
-		if (f->acked_valid) {
-			memcpy(f->acked, buf, len);
-			f->acked_len = len;
-			f->acked_id = id;
-		}
+		fsm_keep_req(&f->acked, id, buf, len);
 		ev = "RCR+";
 	} else {
 		fsm_send(f, (uint8_t)code, id, rep.buf, rep.len);
@@ -498,9 +506,9 @@ static void fsm_rca(struct fsm *f, uint8_t id, const uint8_t *buf, size_t len)
 	case FSM_REQSENT:
 		fsm_irc_conf(f);
 		fsm_set_state(f, FSM_ACKRCVD, "RCA");
-		if (f->have_deferred) {
-			f->have_deferred = false;
-			fsm_rcr(f, f->deferred_id, f->deferred, f->deferred_len);
+		if (f->deferred.valid) {
+			f->deferred.valid = false;
+			fsm_rcr(f, f->deferred.id, f->deferred.buf, f->deferred.len);
 		}
 		break;
 	case FSM_ACKRCVD:

@@ -118,6 +118,14 @@ struct fsm_callbacks {
 	bool (*optval)(uint8_t type, const uint8_t *val, size_t vlen, char *out, size_t outlen);
 };
 
+/* A copy of one of the peer's Configure-Requests. */
+struct fsm_peer_req {
+	bool valid;
+	uint8_t id;
+	size_t len;
+	uint8_t buf[FSM_PKT_MAX - FSM_HDRLEN];
+};
+
 struct fsm {
 	struct ppp *ppp;
 	struct wv_loop *loop;
@@ -148,16 +156,11 @@ struct fsm {
 	/* The peer's request we acked last: the same again, with the same
 	 * identifier, means our Ack was lost (RFC 1661 §5.1: the identifier
 	 * changes once a reply has come), not a renegotiation. */
-	uint8_t acked[FSM_PKT_MAX - FSM_HDRLEN];
-	size_t acked_len;
-	uint8_t acked_id;
-	bool acked_valid;
+	struct fsm_peer_req acked;
 	/* fsm_defer_peer_requests(): the peer's acceptable request that came
 	 * in Req-Sent, acked once ours is */
-	bool defer_requests, have_deferred;
-	uint8_t deferred_id;
-	size_t deferred_len;
-	uint8_t deferred[FSM_PKT_MAX - FSM_HDRLEN];
+	bool defer_requests;
+	struct fsm_peer_req deferred;
 	char term_reason[64];       /* data of our Terminate-Request */
 };
 

@@ -756,8 +756,8 @@ static void ppp_input_ip(struct ppp *ppp, uint16_t proto, struct pkt *p)
 	/* RFC 3078 §4: once MPPE is agreed, unencrypted datagrams are not
 	 * accepted (an attacker could inject them). */
 	if (!ppp->mppe_expected && !ppp_ip_allowed(ppp, proto))
-		ppp_data_before_open(ppp, proto);
-	if (!ppp_ip_allowed(ppp, proto) || ppp->mppe_expected) {
+		ppp_data_before_open(ppp, proto);   /* then allowed, if it was a lost Ack */
+	if (ppp->mppe_expected || !ppp_ip_allowed(ppp, proto)) {
 		pkt_free(p);
 		return;
 	}
@@ -785,10 +785,11 @@ static void ppp_input_comp(struct ppp *ppp, struct pkt *p)
 {
 	uint16_t proto;
 
-	if (!ppp->mppe_up)
+	if (!ppp->mppe_up) {
 		ppp_data_before_open(ppp, PPP_COMP);
-	if (!ppp->mppe_up)
-		goto drop;
+		if (!ppp->mppe_up)
+			goto drop;
+	}
 	switch (mppe_decrypt(&ppp->mppe_rx, p)) {
 	case MPPE_RX_OK:
 		break;
@@ -801,10 +802,11 @@ static void ppp_input_comp(struct ppp *ppp, struct pkt *p)
 	/* the encrypted protocol field, possibly compressed (RFC 1661 §6.5) */
 	if (!ppp_pull_proto(p, &proto))
 		goto drop;
-	if (!ppp_ip_allowed(ppp, proto))
+	if (!ppp_ip_allowed(ppp, proto)) {
 		ppp_data_before_open(ppp, proto);
-	if (!ppp_ip_allowed(ppp, proto))
-		goto drop;
+		if (!ppp_ip_allowed(ppp, proto))
+			goto drop;
+	}
 	ppp->ev.deliver(ppp->arg, proto, p);
 	return;
 drop:
