@@ -445,6 +445,16 @@ static void on_idle_timer(void *arg)
 	wv_timer_arm(s->loop, &s->idle_timer, idle_check_ms(idle));
 }
 
+/* The path to the gateway is gone (the network, or a sleep): says why and
+ * ends the attempt, the goodbyes sent as a courtesy that nobody may answer. */
+static void hang_up(struct wv_session *s, const char *why, const char *reason)
+{
+	wv_info(&s->log, "NET", "%s", why);
+	note_failure(s, WV_FAIL_UNREACHABLE, why);
+	close_attempt(s, reason);
+	wv_timer_arm(s->loop, &s->stop_timer, DEAD_PEER_STOP_MS);
+}
+
 /* After the machine slept, the session is as good as gone: the gateway has
  * most likely dropped it (its LCP echoes, HELLOs or DPD went unanswered), a
  * NAT on the way has forgotten the mapping, and the network may be another.
@@ -466,10 +476,7 @@ static void on_sleep_timer(void *arg)
 	snprintf(msg, sizeof(msg), _("the computer was asleep for %u s; the gateway %s has "
 				     "most likely dropped the session"),
 		 (unsigned)((slept + 500) / 1000), s->gateway_str);
-	wv_info(&s->log, "NET", "%s", msg);
-	note_failure(s, WV_FAIL_UNREACHABLE, msg);
-	close_attempt(s, "suspended");
-	wv_timer_arm(s->loop, &s->stop_timer, DEAD_PEER_STOP_MS);
+	hang_up(s, msg, "suspended");
 }
 
 static void arm_sleep_watch(struct wv_session *s)
@@ -997,11 +1004,7 @@ static void on_network_gone(void *arg, const char *why)
 
 	if (s->stopping || s->finished || !s->link || wv_timer_armed(&s->attempt_timer))
 		return;
-	wv_info(&s->log, "NET", "%s", why);
-	note_failure(s, WV_FAIL_UNREACHABLE, why);
-	close_attempt(s, "network gone");
-	/* nobody will answer the goodbyes */
-	wv_timer_arm(s->loop, &s->stop_timer, DEAD_PEER_STOP_MS);
+	hang_up(s, why, "network gone");
 }
 
 static void on_resolved(void *arg, int gai_err, struct in_addr addr)
